@@ -1,0 +1,1 @@
+//! bac (being written).

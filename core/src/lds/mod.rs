@@ -1,0 +1,1 @@
+//! LDS files (being written).

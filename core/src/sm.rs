@@ -1,0 +1,1 @@
+//! sm (being written).
