@@ -113,6 +113,31 @@ pub fn derive_session(
 }
 
 /// BAC before mutual authentication: holds the document basic access keys.
+///
+/// ```
+/// # fn main() -> monid_core::Result<()> {
+/// use monid_core::apdu::{Response, StatusWord};
+/// use monid_core::bac::Bac;
+/// use monid_core::rand::FixedRandom;
+/// # fn hex(s: &str) -> Vec<u8> {
+/// #     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+/// # }
+/// // ICAO 9303-11 Appendix D: K_seed, RND.IC, then RND.IFD || K.IFD injected as "random".
+/// let seed: [u8; 16] = hex("239AB9CB282DAF66231DC5A4DF6BFBAE").try_into().unwrap();
+/// let _get_challenge = Bac::get_challenge(); // send it; the chip answers RND.IC
+/// let rnd_ic = hex("4608F91988702212");
+/// let mut rng = FixedRandom::new(hex("781723860C06C2260B795240CB7049B01C19B33E32804F0B"));
+/// let (awaiting, _external_authenticate) = Bac::new(&seed).authenticate(&rnd_ic, &mut rng)?;
+/// // send EXTERNAL AUTHENTICATE; the chip answers E_IC || M_IC with 9000
+/// let answer = Response {
+///     data: hex("46B9342A41396CD7386BF5803104D7CEDC122B9132139BAF2EEDC94EE178534F2F2D235D074D7449"),
+///     sw: StatusWord::SUCCESS,
+/// };
+/// let sm = awaiting.finish(&answer)?;
+/// assert_eq!(sm.ssc(), hex("887022120C06C226"));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Bac {
     keys: BacKeys,
 }
@@ -152,15 +177,15 @@ impl Bac {
                     during: "BAC GET CHALLENGE",
                     problem: "RND.IC is not 8 bytes",
                 })?;
-        let mut rnd_ifd = [0u8; NONCE_LEN];
-        rng.fill(&mut rnd_ifd)?;
-        let mut k_ifd = [0u8; KEY_LEN];
-        rng.fill(&mut k_ifd)?;
+        let mut rnd_ifd = Zeroizing::new([0u8; NONCE_LEN]);
+        rng.fill(rnd_ifd.as_mut_slice())?;
+        let mut k_ifd = Zeroizing::new([0u8; KEY_LEN]);
+        rng.fill(k_ifd.as_mut_slice())?;
 
         let mut s = Zeroizing::new(Vec::with_capacity(CRYPTOGRAM_LEN));
-        s.extend_from_slice(&rnd_ifd);
+        s.extend_from_slice(rnd_ifd.as_slice());
         s.extend_from_slice(&rnd_ic);
-        s.extend_from_slice(&k_ifd);
+        s.extend_from_slice(k_ifd.as_slice());
         let e_ifd = crypto::des3_cbc_encrypt(self.keys.k_enc(), &s)?;
         let m_ifd = crypto::retail_mac(self.keys.k_mac(), &crypto::pad(&e_ifd, 8))?;
         let mut data = Vec::with_capacity(AUTH_DATA_LEN);
@@ -170,14 +195,13 @@ impl Bac {
             .with_data(data)
             .with_ne(AUTH_DATA_LEN);
 
+        let Bac { keys } = self;
         let next = BacAwaitingChip {
-            keys: self.keys.clone(),
+            keys,
             rnd_ic,
-            rnd_ifd,
-            k_ifd,
+            rnd_ifd: *rnd_ifd,
+            k_ifd: *k_ifd,
         };
-        rnd_ifd.zeroize();
-        k_ifd.zeroize();
         Ok((next, cmd))
     }
 }
@@ -342,6 +366,31 @@ mod tests {
             }),
             Err(Error::Chip(ChipError::AuthenticationFailed))
         ));
+    }
+
+    #[test]
+    fn garbage_responses_never_panic() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for i in 0..200 {
+            let n = if i % 2 == 0 { 40 } else { i % 64 };
+            let data: Vec<u8> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            let sw = if i % 5 == 0 { 0x6300 } else { 0x9000 };
+            assert!(
+                awaiting()
+                    .finish(&Response {
+                        data,
+                        sw: StatusWord(sw)
+                    })
+                    .is_err()
+            );
+        }
     }
 
     #[test]

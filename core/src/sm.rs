@@ -111,10 +111,15 @@ impl SecureMessaging {
 
     /// MAC over `SSC || data` (padded): retail MAC for 3DES, CMAC truncated to 8 bytes for AES.
     fn mac(&self, ssc: &[u8], data: &[u8]) -> Result<[u8; MAC_LEN]> {
-        let mut input = Vec::with_capacity(ssc.len() + data.len() + self.cipher.block_len());
+        // pad(SSC || data), built in one buffer no larger than the input plus one block.
+        let block = self.cipher.block_len();
+        let mut input = Vec::with_capacity(ssc.len() + data.len() + block);
         input.extend_from_slice(ssc);
         input.extend_from_slice(data);
-        let input = crypto::pad(&input, self.cipher.block_len());
+        input.push(0x80);
+        while !input.len().is_multiple_of(block) {
+            input.push(0);
+        }
         match self.cipher {
             SmCipher::Des3 => crypto::retail_mac(&self.k_mac, &input),
             _ => crypto::aes_cmac8(&self.k_mac, &input),
