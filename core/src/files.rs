@@ -706,7 +706,7 @@ mod tests {
     #[test]
     fn short_reads_exactly_to_the_end_via_sfi() {
         let f = dg(1, 1000);
-        let mut card = MockCard::new(&[f.clone()]);
+        let mut card = MockCard::new(std::slice::from_ref(&f));
         let (r, pf, caps) = read_with(&mut card, ChipCaps::default(), (0x0101, 1));
         assert_eq!(r.unwrap(), FileOutcome::Complete);
         assert_eq!(pf.data, f.1);
@@ -719,7 +719,7 @@ mod tests {
     #[test]
     fn falls_back_to_select_when_sfi_is_refused() {
         let f = dg(2, 300);
-        let mut card = MockCard::new(&[f.clone()]);
+        let mut card = MockCard::new(std::slice::from_ref(&f));
         card.sfi = false;
         let (r, pf, caps) = read_with(&mut card, ChipCaps::default(), (0x0102, 2));
         assert_eq!(r.unwrap(), FileOutcome::Complete);
@@ -731,7 +731,7 @@ mod tests {
     #[test]
     fn extended_reads_with_odd_ins_and_step_down() {
         let f = dg(2, 60_000);
-        let mut card = MockCard::new(&[f.clone()]);
+        let mut card = MockCard::new(std::slice::from_ref(&f));
         // The chip announces 16 KB responses: reads at 4, 16 KB and 32 KB (B1 from 32768).
         let caps = ChipCaps {
             extended_advertised: true,
@@ -753,7 +753,7 @@ mod tests {
         );
 
         // A chip that advertises extended length but rejects it: step down to short reads.
-        let mut card = MockCard::new(&[f.clone()]);
+        let mut card = MockCard::new(std::slice::from_ref(&f));
         card.extended = false;
         let (r, pf, caps2) = read_with(&mut card, caps, (0x0102, 2));
         assert_eq!(r.unwrap(), FileOutcome::Complete);
@@ -785,7 +785,7 @@ mod tests {
         assert_eq!(r.unwrap(), FileOutcome::NotFound(StatusWord(0x6A82)));
 
         let f = dg(11, 2000);
-        let mut card = MockCard::new(&[f.clone()]);
+        let mut card = MockCard::new(std::slice::from_ref(&f));
         let cancel = CancelToken::new();
         let mut rng = FixedRandom::new(vec![]);
         let mut ch = Channel::new(&mut card, &cancel, &(), &mut rng);
