@@ -253,8 +253,7 @@ impl Terminal {
             let off = out.len();
             let want = chunk.min(total - off);
             if off <= 0x7FFF {
-                let (d, sw) =
-                    self.send(chip, 0xB0, (off >> 8) as u8, off as u8, &[], Some(want));
+                let (d, sw) = self.send(chip, 0xB0, (off >> 8) as u8, off as u8, &[], Some(want));
                 assert!(sw == 0x9000 || sw == 0x6282, "read sw {sw:04X}");
                 assert!(!d.is_empty());
                 out.extend(d);
