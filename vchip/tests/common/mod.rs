@@ -11,7 +11,7 @@ use sha1::{Digest, Sha1};
 pub fn pad(d: &[u8]) -> Vec<u8> {
     let mut v = d.to_vec();
     v.push(0x80);
-    while v.len() % 8 != 0 {
+    while !v.len().is_multiple_of(8) {
         v.push(0);
     }
     v
