@@ -17,19 +17,32 @@ pub struct Com {
     pub data_groups: Vec<FileId>,
     /// Tags in 5C that name no data group (reported, not fatal).
     pub unknown_tags: Vec<u8>,
+    /// True when the objects inside 60 did not parse to the end, after 5F01 and 5C had been
+    /// read. The vicc ePass emulator writes such a file (its 5C claims 2 bytes but is followed by
+    /// 4: the ASCII text "6175"); since EF.COM is only a hint, what was read is kept.
+    pub malformed_tail: bool,
 }
 
 impl Com {
     /// Parses EF.COM (`60 { 5F01, 5F36, 5C }`). 5F01 and 5C are required; 5F36 may be absent
-    /// (empty string). Unknown objects inside 60 are skipped.
+    /// (empty string). Unknown objects inside 60 are skipped. The outer 60 object must be intact;
+    /// a broken object after 5F01 and 5C is tolerated (see [`Com::malformed_tail`]).
     pub fn parse(bytes: &[u8]) -> Result<Com, LdsError> {
         let inner = unwrap_file(FileId::Com, bytes)?;
         let mut lds = None;
         let mut unicode = None;
         let mut list = None;
+        let mut malformed_tail = false;
         let mut r = Reader::new(inner);
         while !r.is_empty() {
-            let t = r.read()?;
+            let t = match r.read() {
+                Ok(t) => t,
+                Err(_) if lds.is_some() && list.is_some() => {
+                    malformed_tail = true;
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            };
             match t.tag {
                 0x5F01 => lds = Some(t.value),
                 0x5F36 => unicode = Some(t.value),
@@ -50,6 +63,7 @@ impl Com {
             unicode_version,
             data_groups,
             unknown_tags,
+            malformed_tail,
         })
     }
 

@@ -175,14 +175,21 @@ fn parse_header(value: &[u8]) -> Result<BiometricHeader, LdsError> {
 /// Parses the biometric information group template of DG2, DG3 or DG4:
 /// `outer { 7F61 { 02 count, 7F60 {...} × count } }`. The count must match the number of
 /// templates (at most [`MAX_TEMPLATES`]).
+///
+/// A file that starts with 7F61 itself, without the data group's tag (the vicc emulator writes
+/// DG2 so), is accepted; [`group_wrapper_missing`] tells the caller.
 pub fn parse_biometric_group(
     file: FileId,
     bytes: &[u8],
 ) -> Result<Vec<BiometricTemplate>, LdsError> {
-    let inner = unwrap_file(file, bytes)?;
-    let group = Reader::new(inner)
-        .find(0x7F61)?
-        .ok_or(LdsError::Missing(0x7F61))?;
+    let group = if group_wrapper_missing(bytes) {
+        crate::tlv::parse_single(bytes, 0x7F61)?
+    } else {
+        let inner = unwrap_file(file, bytes)?;
+        Reader::new(inner)
+            .find(0x7F61)?
+            .ok_or(LdsError::Missing(0x7F61))?
+    };
     let mut r = group.children();
     let count = r.expect(0x02)?;
     let count = match count.value {
@@ -238,11 +245,19 @@ fn parse_template(value: &[u8]) -> Result<BiometricTemplate, LdsError> {
     })
 }
 
+/// True when a DG2/DG3/DG4 file starts directly with the biometric information group template
+/// (7F61) instead of the data group's own tag.
+pub fn group_wrapper_missing(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x7F, 0x61])
+}
+
 /// Parsed DG2: every face image, in file order.
 #[derive(Debug)]
 pub struct Dg2 {
     /// The face images (at least one).
     pub faces: Vec<FaceImage>,
+    /// True when the file lacked the outer tag 75 and started with 7F61 (vicc quirk).
+    pub wrapper_missing: bool,
 }
 
 impl Dg2 {
@@ -265,7 +280,10 @@ impl Dg2 {
             }
             faces.extend(found);
         }
-        Ok(Dg2 { faces })
+        Ok(Dg2 {
+            faces,
+            wrapper_missing: group_wrapper_missing(bytes),
+        })
     }
 }
 
