@@ -46,3 +46,10 @@ impl Dg1 {
         })
     }
 }
+
+impl Dg1 {
+    /// Parses the MRZ fields and check digits.
+    pub fn parse_mrz(&self) -> Result<crate::mrz::Mrz, crate::mrz::MrzError> {
+        crate::mrz::Mrz::parse(&self.mrz)
+    }
+}
