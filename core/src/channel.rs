@@ -1,1 +1,337 @@
-//! channel (being written).
+//! The APDU channel: one place where every command meets the transport.
+//!
+//! This module owns what happens to each APDU on its way to the chip and back: the cancellation
+//! check (so a cancel from another thread takes effect within one APDU), encoding in short or
+//! extended form, GET RESPONSE chaining (61xx) and Le correction (6Cxx) for plain commands,
+//! secure messaging (protect before, unprotect after), re-running access control when the
+//! secure-messaging session is out of sync, counters, and the redacted APDU trace.
+//!
+//! It does not know files, data groups or read strategies ([`crate::files`] does), and it does not
+//! own the transport: the caller lends it for the duration of one operation. File reading never
+//! knows whether it runs over plain or protected APDUs (JMRTD's wrapper idea).
+
+use zeroize::Zeroizing;
+
+use crate::apdu::{Command, Response, Status, StatusWord};
+use crate::bac::Bac;
+use crate::error::{ChipError, Error, Result};
+use crate::rand::RandomSource;
+use crate::sm::{SecureMessaging, Unprotected};
+use crate::transport::{CancelToken, Transport, TransportInfo};
+
+/// Counters of what crossed the link.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Command APDUs sent (GET RESPONSE included).
+    pub apdus: u64,
+    /// Bytes sent, headers included.
+    pub bytes_sent: u64,
+    /// Bytes received, status words included.
+    pub bytes_received: u64,
+    /// Access-control runs (the first one and every re-authentication).
+    pub access_control_runs: u32,
+}
+
+/// One exchange as the redacted trace shows it: header, lengths and status, never data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApduTrace {
+    /// CLA INS P1 P2 as sent (after protection).
+    pub header: [u8; 4],
+    /// Command data length as sent.
+    pub nc: usize,
+    /// Ne as sent.
+    pub ne: Option<usize>,
+    /// True when the command was sent in extended form.
+    pub extended: bool,
+    /// True when the command was protected by secure messaging.
+    pub protected: bool,
+    /// Response data length as received (before unprotection); 0 when the link failed.
+    pub response_len: usize,
+    /// Status word as received on the link (`None` when the link failed).
+    pub sw: Option<StatusWord>,
+    /// Status word after unprotection (the chip's real answer), when protected.
+    pub inner_sw: Option<StatusWord>,
+}
+
+/// Receives the redacted trace of every exchange.
+pub trait TraceSink {
+    /// Called after every exchange.
+    fn apdu(&self, _trace: &ApduTrace) {}
+}
+
+impl TraceSink for () {}
+
+/// How access control is (re-)established on this channel.
+pub enum AccessControl {
+    /// No access control: plain APDUs.
+    None,
+    /// Basic Access Control with this key seed (from the MRZ).
+    Bac {
+        /// K_seed, the first 16 bytes of SHA-1 of the MRZ information.
+        key_seed: Zeroizing<[u8; 16]>,
+    },
+}
+
+impl core::fmt::Debug for AccessControl {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            AccessControl::None => f.write_str("AccessControl::None"),
+            AccessControl::Bac { .. } => f.write_str("AccessControl::Bac(<redacted>)"),
+        }
+    }
+}
+
+/// How many times in a row the session may fall out of sync before the chip is declared broken.
+const MAX_RESYNC: u32 = 3;
+
+/// An APDU channel over a borrowed transport.
+pub struct Channel<'a> {
+    transport: &'a mut dyn Transport,
+    info: TransportInfo,
+    cancel: &'a CancelToken,
+    trace: &'a dyn TraceSink,
+    rng: &'a mut dyn RandomSource,
+    access: AccessControl,
+    sm: Option<SecureMessaging>,
+    /// Set when the session fell out of sync; the next command re-runs access control.
+    resync_needed: bool,
+    /// Incremented at every access-control run; file readers re-select after a change.
+    epoch: u32,
+    counters: Counters,
+    /// The trace of a protected exchange, completed once the response is unprotected.
+    pending_trace: Option<ApduTrace>,
+}
+
+impl<'a> Channel<'a> {
+    /// A plain channel over `transport`.
+    pub fn new(
+        transport: &'a mut dyn Transport,
+        cancel: &'a CancelToken,
+        trace: &'a dyn TraceSink,
+        rng: &'a mut dyn RandomSource,
+    ) -> Self {
+        let info = transport.info();
+        Channel {
+            transport,
+            info,
+            cancel,
+            trace,
+            rng,
+            access: AccessControl::None,
+            sm: None,
+            resync_needed: false,
+            epoch: 0,
+            counters: Counters::default(),
+            pending_trace: None,
+        }
+    }
+
+    /// What the transport said about the link.
+    pub fn transport_info(&self) -> TransportInfo {
+        self.info
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// The access-control epoch: changes every time access control runs.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// True when secure messaging is active.
+    pub fn is_protected(&self) -> bool {
+        self.sm.is_some()
+    }
+
+    /// The secure-messaging cipher in use, if any.
+    pub fn sm_cipher(&self) -> Option<crate::crypto::SmCipher> {
+        self.sm.as_ref().map(SecureMessaging::cipher)
+    }
+
+    /// Fails with [`Error::Cancelled`] when the caller cancelled.
+    pub fn check_cancelled(&self) -> Result<()> {
+        if self.cancel.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Runs access control now and keeps its parameters for re-authentication.
+    pub fn establish(&mut self, access: AccessControl) -> Result<()> {
+        self.access = access;
+        self.reestablish()
+    }
+
+    fn reestablish(&mut self) -> Result<()> {
+        self.sm = None;
+        self.resync_needed = false;
+        self.counters.access_control_runs = self.counters.access_control_runs.saturating_add(1);
+        self.epoch = self.epoch.wrapping_add(1);
+        let key_seed = match &self.access {
+            AccessControl::None => return Ok(()),
+            AccessControl::Bac { key_seed } => key_seed.clone(),
+        };
+        let bac = Bac::new(&key_seed);
+        let challenge = self.transmit_plain(&Bac::get_challenge())?;
+        if !challenge.sw.is_success() {
+            return Err(Error::Chip(ChipError::UnexpectedStatus {
+                sw: challenge.sw,
+                during: "GET CHALLENGE",
+            }));
+        }
+        let (awaiting, command) = bac.authenticate(&challenge.data, &mut *self.rng)?;
+        let response = self.transmit_plain(&command)?;
+        self.sm = Some(awaiting.finish(&response)?);
+        Ok(())
+    }
+
+    /// Sends a command, protected when secure messaging is active, and returns the chip's
+    /// answer. A session that fell out of sync is re-established first (bounded).
+    pub fn send(&mut self, command: &Command) -> Result<Response> {
+        let mut resyncs = 0u32;
+        loop {
+            if self.resync_needed {
+                resyncs += 1;
+                if resyncs > MAX_RESYNC {
+                    return Err(Error::Chip(ChipError::MalformedSm(
+                        "secure messaging keeps falling out of sync",
+                    )));
+                }
+                self.reestablish()?;
+            }
+            let Some(sm) = self.sm.as_mut() else {
+                return self.transmit_plain(command);
+            };
+            let extended = command.needs_extended();
+            let protected = sm.protect(command, extended)?;
+            let raw = self.exchange(&protected, extended, true)?;
+            let Some(sm) = self.sm.as_mut() else {
+                return Err(Error::Internal("secure messaging vanished"));
+            };
+            match sm.unprotect(&raw) {
+                Ok(Unprotected::Verified(response)) => {
+                    self.trace_inner(Some(response.sw));
+                    return Ok(response);
+                }
+                Ok(Unprotected::StatusOnly(sw)) => {
+                    // An unprotected status word: usable as a status only; the chip and we now
+                    // disagree on the SSC. The next command re-runs access control.
+                    self.trace_inner(Some(sw));
+                    self.resync_needed = true;
+                    if matches!(
+                        sw.status(),
+                        Status::SmObjectsIncorrect | Status::SmObjectsMissing
+                    ) {
+                        // The chip rejected our protection: retry after re-authentication.
+                        continue;
+                    }
+                    return Ok(Response {
+                        data: Vec::new(),
+                        sw,
+                    });
+                }
+                Err(e) if e.desynchronises_session() => {
+                    self.trace_inner(None);
+                    self.resync_needed = true;
+                    if resyncs >= MAX_RESYNC {
+                        return Err(e);
+                    }
+                    // Retry the same (idempotent) command on a fresh session.
+                    continue;
+                }
+                Err(e) => {
+                    self.trace_inner(None);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Sends a plain command, with GET RESPONSE chaining and Le correction.
+    pub fn transmit_plain(&mut self, command: &Command) -> Result<Response> {
+        let extended = command.needs_extended();
+        let mut response = self.exchange(command, extended, false)?;
+        // 6Cxx: resend once with the exact Le.
+        if let Status::WrongLe(xx) = response.sw.status() {
+            let ne = if xx == 0 { 256 } else { usize::from(xx) };
+            let mut again = command.clone();
+            again.ne = Some(ne);
+            response = self.exchange(&again, false, false)?;
+        }
+        // 61xx: collect the rest with GET RESPONSE, bounded by the largest extended response.
+        let mut data = core::mem::take(&mut response.data);
+        let mut sw = response.sw;
+        let mut rounds = 0u32;
+        while let Status::MoreData(xx) = sw.status() {
+            rounds += 1;
+            if rounds > 256 || data.len() > crate::apdu::EXTENDED_MAX_NE {
+                return Err(Error::Chip(ChipError::MalformedResponse {
+                    during: "GET RESPONSE",
+                    problem: "response chaining does not end",
+                }));
+            }
+            let ne = if xx == 0 { 256 } else { usize::from(xx) };
+            let get = Command::new(command.cla & 0x0C, 0xC0, 0, 0).with_ne(ne);
+            let part = self.exchange(&get, false, false)?;
+            data.extend_from_slice(&part.data);
+            sw = part.sw;
+        }
+        Ok(Response { data, sw })
+    }
+
+    /// One exchange on the link: cancellation check, encoding, counters, trace.
+    fn exchange(&mut self, command: &Command, extended: bool, protected: bool) -> Result<Response> {
+        self.trace_inner(None);
+        self.check_cancelled()?;
+        let bytes = command
+            .encode(extended)
+            .map_err(|_| Error::Internal("command does not fit its APDU form"))?;
+        self.counters.apdus += 1;
+        self.counters.bytes_sent += bytes.len() as u64;
+        let mut trace = ApduTrace {
+            header: command.header(),
+            nc: command.data.len(),
+            ne: command.ne,
+            extended,
+            protected,
+            response_len: 0,
+            sw: None,
+            inner_sw: None,
+        };
+        let raw = match self.transport.transceive(&bytes) {
+            Ok(raw) => raw,
+            Err(e) => {
+                // The link is gone: whatever session existed is lost with it.
+                self.sm = None;
+                self.trace.apdu(&trace);
+                return Err(Error::Transport(e));
+            }
+        };
+        self.counters.bytes_received += raw.len() as u64;
+        let response = Response::parse(&raw).ok_or(Error::Chip(ChipError::MalformedResponse {
+            during: "APDU exchange",
+            problem: "response shorter than a status word",
+        }));
+        if let Ok(r) = &response {
+            trace.response_len = r.data.len();
+            trace.sw = Some(r.sw);
+        }
+        if !protected {
+            self.trace.apdu(&trace);
+        } else {
+            self.pending_trace = Some(trace);
+        }
+        response
+    }
+
+    fn trace_inner(&mut self, sw: Option<StatusWord>) {
+        if let Some(mut t) = self.pending_trace.take() {
+            t.inner_sw = sw;
+            self.trace.apdu(&t);
+        }
+    }
+}

@@ -1,1 +1,570 @@
-//! reader (being written).
+//! Reading a whole document: the orchestration behind one call.
+//!
+//! This module owns the sequence of a read (capabilities, application selection, access control,
+//! identity check on resumption, EF.COM, the selected data groups, EF.SOD), progress reporting,
+//! cancellation, resumption state, and the result with its provenance and counters. It drives
+//! [`crate::files`] over a [`crate::channel::Channel`] and hands file bytes to [`crate::lds`] for
+//! parsing. It never opens a link, never sleeps and never decides policy: a data group that is
+//! absent or malformed is reported in the result, not raised as an error.
+//!
+//! ## Resumption
+//! A [`DocumentReader`] keeps what it has read. When a call fails (the tag left the field, iOS
+//! ended the session, the caller cancelled), the bytes already received stay in the reader. The
+//! next call, with a fresh transport, runs access control again, re-reads EF.COM and DG1 (a few
+//! hundred bytes) to confirm by their SHA-256 digests that it is the same document, and continues
+//! every other file at the byte offset where the link dropped. Completed files are never read
+//! again.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::access::AccessKey;
+use crate::apdu::{Command, Status};
+use crate::channel::{AccessControl, ApduTrace, Channel, Counters, TraceSink};
+use crate::error::{ChipError, Error, Result};
+use crate::files::{ChipCaps, EfRef, FileOutcome, FileReader, PartialFile, ReadPolicy};
+use crate::lds::FileId;
+use crate::rand::{RandomSource, SystemRandom};
+use crate::transport::{CancelToken, Transport};
+
+/// The eMRTD (LDS1) application identifier.
+pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+
+/// Which files a read fetches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileSelection {
+    /// Every data group EF.COM lists that basic access gives (not DG3/DG4, which need EAC),
+    /// plus EF.SOD.
+    AllAvailable,
+    /// These files only (EF.COM is always read). EF.SOD must be listed to be read.
+    Only(Vec<FileId>),
+}
+
+/// Options of a read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Which files to read.
+    pub files: FileSelection,
+    /// The read-size strategy's limits.
+    pub policy: ReadPolicy,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            files: FileSelection::AllAvailable,
+            policy: ReadPolicy::default(),
+        }
+    }
+}
+
+/// The step a read is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Step {
+    /// Reading EF.ATR/INFO to learn the chip's limits.
+    Capabilities,
+    /// Selecting the eMRTD application.
+    SelectApplication,
+    /// Running access control (BAC).
+    AccessControl,
+    /// Confirming, after a resumption, that this is the same document.
+    VerifyIdentity,
+    /// Reading a file.
+    ReadFile(FileId),
+    /// Finished.
+    Done,
+}
+
+/// Progress of a read, as the listener sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// The current step.
+    pub step: Step,
+    /// Bytes of the current file read so far.
+    pub file_bytes: usize,
+    /// Length of the current file, once known.
+    pub file_total: Option<usize>,
+    /// Bytes of all selected files read so far (resumed bytes included).
+    pub bytes_read: usize,
+    /// Sum of the lengths known so far of all selected files.
+    pub bytes_known_total: usize,
+    /// Files finished.
+    pub files_done: usize,
+    /// Files to read (known once EF.COM is read).
+    pub files_total: usize,
+}
+
+/// Receives progress and the redacted APDU trace. Called on the reading thread.
+pub trait ReadListener {
+    /// Progress changed.
+    fn progress(&self, _progress: &Progress) {}
+    /// One APDU was exchanged (headers, lengths and status words only).
+    fn apdu(&self, _trace: &ApduTrace) {}
+}
+
+impl ReadListener for () {}
+
+struct TraceAdapter<'a>(&'a dyn ReadListener);
+
+impl TraceSink for TraceAdapter<'_> {
+    fn apdu(&self, trace: &ApduTrace) {
+        self.0.apdu(trace);
+    }
+}
+
+/// Why a selected file is not in the result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Absence {
+    /// EF.COM does not list it.
+    NotListed,
+    /// Listed, but the chip answered 6A82.
+    NotFound,
+    /// The chip refused it with the current access rights (6982).
+    Denied,
+    /// It needs Extended Access Control (DG3, DG4), which this version does not run.
+    RequiresEac,
+}
+
+/// The access control that protected a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccessProtocol {
+    /// No access control (the chip answered in plain).
+    None,
+    /// Basic Access Control.
+    Bac,
+}
+
+/// Counters of a read, summed over every call of a resumed read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// APDUs exchanged.
+    pub apdus: u64,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+    /// Access-control runs (re-authentications and resumptions included).
+    pub access_control_runs: u32,
+    /// Calls of [`DocumentReader::read`] this result took.
+    pub calls: u32,
+    /// File bytes received twice: only EF.COM and DG1, re-read to confirm identity on resume.
+    pub identity_bytes: u64,
+}
+
+/// How the read went on the link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkReport {
+    /// Access control used.
+    pub protocol: AccessProtocol,
+    /// Secure-messaging cipher, if any.
+    pub cipher: Option<crate::crypto::SmCipher>,
+    /// True when extended-length reads were used (and not stepped down).
+    pub extended_length: bool,
+    /// The read size in use at the end.
+    pub chunk: usize,
+    /// Whether short file identifiers worked (`None`: not tried).
+    pub sfi: Option<bool>,
+}
+
+/// One file as read from the chip.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Which file.
+    pub id: FileId,
+    /// Its bytes, exactly as on the chip.
+    pub bytes: zeroize::Zeroizing<Vec<u8>>,
+    /// The call (1 = first) in which its last byte arrived.
+    pub completed_in_call: u32,
+}
+
+impl core::fmt::Debug for FileRecord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "FileRecord({:?}, {} bytes)", self.id, self.bytes.len())
+    }
+}
+
+/// The raw result of a read: every file's bytes, every absence, and the counters. Parsed views
+/// are in [`crate::document`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawDocument {
+    /// Files read, in file order.
+    pub files: Vec<FileRecord>,
+    /// Selected files that are not there, and why.
+    pub absent: Vec<(FileId, Absence)>,
+    /// How the link was used.
+    pub link: LinkReport,
+    /// Counters.
+    pub stats: ReadStats,
+}
+
+impl RawDocument {
+    /// The bytes of a file, if read.
+    pub fn file(&self, id: FileId) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.bytes.as_slice())
+    }
+}
+
+#[derive(Default)]
+struct ReadState {
+    caps: ChipCaps,
+    files: BTreeMap<FileId, PartialFile>,
+    outcomes: BTreeMap<FileId, FileOutcome>,
+    completed_in: BTreeMap<FileId, u32>,
+    com_digest: Option<[u8; 32]>,
+    dg1_digest: Option<[u8; 32]>,
+    absences: BTreeMap<FileId, Absence>,
+    stats: ReadStats,
+}
+
+/// Reads one document, resumably. Create one per document and access key; call
+/// [`DocumentReader::read`] again after a failure to resume.
+pub struct DocumentReader {
+    key: AccessKey,
+    options: ReadOptions,
+    cancel: CancelToken,
+    state: ReadState,
+}
+
+impl core::fmt::Debug for DocumentReader {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DocumentReader")
+            .field("options", &self.options)
+            .field("files_started", &self.state.files.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The files selected by default, in reading order (small before large, so that a dropped
+/// link costs least).
+fn default_order() -> Vec<FileId> {
+    let mut v = vec![FileId::Dg1];
+    v.extend((5u8..=16).filter_map(FileId::from_dg_number));
+    v.push(FileId::Sod);
+    v.push(FileId::Dg2);
+    v
+}
+
+fn ef_ref(id: FileId) -> EfRef {
+    EfRef {
+        name: id.name(),
+        fid: id.fid(),
+        sfi: Some(id.sfi()),
+        framed: id != FileId::AtrInfo,
+    }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+impl DocumentReader {
+    /// A reader for the document that `key` opens.
+    pub fn new(key: AccessKey, options: ReadOptions) -> Self {
+        DocumentReader {
+            key,
+            options,
+            cancel: CancelToken::new(),
+            state: ReadState::default(),
+        }
+    }
+
+    /// The token that cancels this reader's operations from any thread.
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// Bytes received so far for a file (complete or not), for progress displays and tests.
+    pub fn bytes_so_far(&self, id: FileId) -> usize {
+        self.state.files.get(&id).map_or(0, |f| f.data.len())
+    }
+
+    /// True once `id` has been read completely.
+    pub fn is_complete(&self, id: FileId) -> bool {
+        self.state.outcomes.get(&id) == Some(&FileOutcome::Complete)
+    }
+
+    /// Reads the document over `transport` with the operating system's random source.
+    pub fn read(
+        &mut self,
+        transport: &mut dyn Transport,
+        listener: &dyn ReadListener,
+    ) -> Result<RawDocument> {
+        self.read_with_rng(transport, listener, &mut SystemRandom)
+    }
+
+    /// Reads the document with an injected random source (worked examples, benchmarks).
+    pub fn read_with_rng(
+        &mut self,
+        transport: &mut dyn Transport,
+        listener: &dyn ReadListener,
+        rng: &mut dyn RandomSource,
+    ) -> Result<RawDocument> {
+        self.cancel.reset();
+        self.state.stats.calls += 1;
+        let trace = TraceAdapter(listener);
+        let cancel = self.cancel.clone();
+        let mut ch = Channel::new(transport, &cancel, &trace, rng);
+        let result = self.run(&mut ch, listener);
+        let c: Counters = ch.counters();
+        let stats = &mut self.state.stats;
+        stats.apdus += c.apdus;
+        stats.bytes_sent += c.bytes_sent;
+        stats.bytes_received += c.bytes_received;
+        stats.access_control_runs += c.access_control_runs;
+        let link = result?;
+        Ok(self.result(link))
+    }
+
+    fn progress(
+        &self,
+        listener: &dyn ReadListener,
+        step: Step,
+        current: Option<FileId>,
+        order: &[FileId],
+    ) {
+        let (file_bytes, file_total) = current
+            .and_then(|id| self.state.files.get(&id))
+            .map_or((0, None), |f| (f.data.len(), f.total));
+        let mut bytes_read = 0;
+        let mut bytes_known_total = 0;
+        let mut files_done = 0;
+        for id in order {
+            if let Some(f) = self.state.files.get(id) {
+                bytes_read += f.data.len();
+                bytes_known_total += f.total.unwrap_or(f.data.len());
+            }
+            if self.state.outcomes.contains_key(id) {
+                files_done += 1;
+            }
+        }
+        listener.progress(&Progress {
+            step,
+            file_bytes,
+            file_total,
+            bytes_read,
+            bytes_known_total,
+            files_done,
+            files_total: order.len(),
+        });
+    }
+
+    fn run(&mut self, ch: &mut Channel<'_>, listener: &dyn ReadListener) -> Result<LinkReport> {
+        let mut files = FileReader::new(self.options.policy, self.state.caps);
+        let outcome = self.run_inner(ch, listener, &mut files);
+        // Whatever happened, keep what was learned about the chip.
+        self.state.caps = files.caps;
+        outcome?;
+        Ok(LinkReport {
+            protocol: match self.key {
+                AccessKey::Mrz(_) => AccessProtocol::Bac,
+                _ => AccessProtocol::None,
+            },
+            cipher: ch.sm_cipher(),
+            extended_length: files.extended_in_use(ch),
+            chunk: files.chunk(ch),
+            sfi: files.caps.sfi,
+        })
+    }
+
+    fn run_inner(
+        &mut self,
+        ch: &mut Channel<'_>,
+        listener: &dyn ReadListener,
+        files: &mut FileReader,
+    ) -> Result<()> {
+        // 1. What the chip can do: EF.ATR/INFO at the master file, in plain, once.
+        if !files.caps.atr_info_read {
+            self.progress(listener, Step::Capabilities, None, &[]);
+            let mut atr = PartialFile::default();
+            match files.read(ch, &ef_ref(FileId::AtrInfo), &mut atr, &mut |_, _| {}) {
+                Ok(FileOutcome::Complete) => files.caps.learn_atr_info(&atr.data),
+                Ok(_) => {}
+                Err(Error::Chip(ChipError::UnexpectedStatus { .. })) => {}
+                Err(e) => return Err(e),
+            }
+            files.caps.atr_info_read = true;
+            files.forget_selection();
+        }
+
+        // 2. The eMRTD application.
+        self.progress(listener, Step::SelectApplication, None, &[]);
+        let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
+        let r = ch.transmit_plain(&select)?;
+        match r.sw.status() {
+            Status::Success => {}
+            Status::FileNotFound => return Err(Error::Unsupported("no eMRTD application")),
+            _ => {
+                return Err(Error::Chip(ChipError::UnexpectedStatus {
+                    sw: r.sw,
+                    during: "SELECT eMRTD application",
+                }));
+            }
+        }
+        files.forget_selection();
+
+        // 3. Access control.
+        self.progress(listener, Step::AccessControl, None, &[]);
+        let access = match &self.key {
+            AccessKey::Mrz(mrz) => AccessControl::Bac {
+                key_seed: mrz.key_seed(),
+            },
+            _ => return Err(Error::Unsupported("PACE (CAN or PIN) is not supported yet")),
+        };
+        ch.establish(access)?;
+
+        // 4. On resumption, confirm the document by EF.COM and DG1.
+        if self.state.com_digest.is_some() || self.state.dg1_digest.is_some() {
+            self.progress(listener, Step::VerifyIdentity, None, &[]);
+            for (id, expected) in [
+                (FileId::Com, self.state.com_digest),
+                (FileId::Dg1, self.state.dg1_digest),
+            ] {
+                let Some(expected) = expected else { continue };
+                let mut again = PartialFile::default();
+                let outcome = files.read(ch, &ef_ref(id), &mut again, &mut |_, _| {})?;
+                self.state.stats.identity_bytes += again.data.len() as u64;
+                if outcome != FileOutcome::Complete || digest(&again.data) != expected {
+                    return Err(Error::Chip(ChipError::DocumentChanged));
+                }
+            }
+        }
+
+        // 5. EF.COM, then the selected files.
+        self.read_one(ch, listener, files, FileId::Com, &[FileId::Com])?;
+        // EF.COM is unsigned and some chips write it wrongly (vicc's lists "6175" as text):
+        // when it cannot be trusted to list the data groups, every selected one is tried.
+        let listed: Option<Vec<FileId>> = match self.state.files.get(&FileId::Com) {
+            Some(f) if f.is_complete() => crate::lds::com::Com::parse(&f.data)
+                .ok()
+                .filter(|c| !c.malformed_tail && !c.data_groups.is_empty())
+                .map(|c| c.data_groups),
+            _ => None,
+        };
+        let wanted = match &self.options.files {
+            FileSelection::AllAvailable => default_order(),
+            FileSelection::Only(list) => list.clone(),
+        };
+        let mut order = Vec::new();
+        for id in wanted {
+            match id {
+                FileId::Dg3 | FileId::Dg4 => {
+                    self.state.absences.insert(id, Absence::RequiresEac);
+                }
+                FileId::Com => {}
+                _ if id.dg_number().is_some()
+                    && listed.as_ref().is_some_and(|l| !l.contains(&id)) =>
+                {
+                    self.state.absences.insert(id, Absence::NotListed);
+                }
+                _ => order.push(id),
+            }
+        }
+        for id in order.clone() {
+            self.read_one(ch, listener, files, id, &order)?;
+        }
+        self.progress(listener, Step::Done, None, &order);
+        Ok(())
+    }
+
+    fn read_one(
+        &mut self,
+        ch: &mut Channel<'_>,
+        listener: &dyn ReadListener,
+        files: &mut FileReader,
+        id: FileId,
+        order: &[FileId],
+    ) -> Result<()> {
+        if self.state.outcomes.contains_key(&id) {
+            return Ok(());
+        }
+        self.progress(listener, Step::ReadFile(id), Some(id), order);
+        let mut partial = self.state.files.remove(&id).unwrap_or_default();
+        let (mut base_read, mut base_total, mut files_done) = (0, 0, 0);
+        for other in order.iter().filter(|o| **o != id) {
+            if let Some(f) = self.state.files.get(other) {
+                base_read += f.data.len();
+                base_total += f.total.unwrap_or(f.data.len());
+            }
+            if self.state.outcomes.contains_key(other) {
+                files_done += 1;
+            }
+        }
+        let mut report = |bytes: usize, total: Option<usize>| {
+            listener.progress(&Progress {
+                step: Step::ReadFile(id),
+                file_bytes: bytes,
+                file_total: total,
+                bytes_read: base_read + bytes,
+                bytes_known_total: base_total + total.unwrap_or(bytes),
+                files_done,
+                files_total: order.len(),
+            });
+        };
+        let result = files.read(ch, &ef_ref(id), &mut partial, &mut report);
+        self.state.files.insert(id, partial);
+        let outcome = result?;
+        match outcome {
+            FileOutcome::Complete => {
+                let call = self.state.stats.calls;
+                self.state.completed_in.insert(id, call);
+                if let Some(f) = self.state.files.get(&id) {
+                    match id {
+                        FileId::Com => self.state.com_digest = Some(digest(&f.data)),
+                        FileId::Dg1 => self.state.dg1_digest = Some(digest(&f.data)),
+                        _ => {}
+                    }
+                }
+            }
+            FileOutcome::NotFound(_) | FileOutcome::Denied(_) => {
+                self.state.files.remove(&id);
+            }
+        }
+        self.state.outcomes.insert(id, outcome);
+        self.progress(listener, Step::ReadFile(id), Some(id), order);
+        Ok(())
+    }
+
+    fn result(&self, link: LinkReport) -> RawDocument {
+        let mut files = Vec::new();
+        let mut absent: Vec<(FileId, Absence)> =
+            self.state.absences.iter().map(|(k, v)| (*k, *v)).collect();
+        for (id, outcome) in &self.state.outcomes {
+            match outcome {
+                FileOutcome::Complete => {
+                    if let Some(f) = self.state.files.get(id) {
+                        files.push(FileRecord {
+                            id: *id,
+                            bytes: zeroize::Zeroizing::new(f.data.clone()),
+                            completed_in_call: self
+                                .state
+                                .completed_in
+                                .get(id)
+                                .copied()
+                                .unwrap_or(0),
+                        });
+                    }
+                }
+                FileOutcome::NotFound(_) => {
+                    if !absent.iter().any(|(a, _)| a == id) {
+                        absent.push((*id, Absence::NotFound));
+                    }
+                }
+                FileOutcome::Denied(_) => absent.push((*id, Absence::Denied)),
+            }
+        }
+        absent.sort_by_key(|(id, _)| *id);
+        RawDocument {
+            files,
+            absent,
+            link,
+            stats: self.state.stats,
+        }
+    }
+}
