@@ -54,6 +54,8 @@ pub struct Summary {
     pub source: String,
     /// Access control and secure messaging used (`BAC, 3DES secure messaging`).
     pub access: String,
+    /// The steps of the read, in order.
+    pub steps: Vec<String>,
     /// Link details as key/value pairs (extended length, chunk size, short file ids).
     pub link: Vec<(&'static str, Value)>,
     /// Files read.
@@ -62,8 +64,10 @@ pub struct Summary {
     pub absent: Vec<(String, String)>,
     /// DG1 fields as (name, value), in MRZ order. `document_number` is masked in text output.
     pub dg1: Vec<(&'static str, Zeroizing<String>)>,
-    /// Why DG1 could not be parsed, when it could not.
-    pub dg1_error: Option<String>,
+    /// DG11 / DG12 fields as (name, value), when present.
+    pub additional: Vec<(&'static str, Zeroizing<String>)>,
+    /// Files read but not parsed, as `FILE: problem` (no content).
+    pub problems: Vec<String>,
     /// The face.
     pub face: Option<FaceSummary>,
     /// Counters.
@@ -78,6 +82,9 @@ impl core::fmt::Debug for Summary {
             .finish_non_exhaustive()
     }
 }
+
+/// The absence reason of a file EF.COM does not list.
+pub const NOT_LISTED: &str = "not listed in EF.COM";
 
 /// Masks all but the last three characters: `L898902C<` -> `******2C<`.
 pub fn mask(value: &str) -> String {
@@ -104,6 +111,10 @@ impl Summary {
         for (k, v) in &self.dg1 {
             dg1.insert((*k).to_owned(), Value::String(v.to_string()));
         }
+        let mut additional = Map::new();
+        for (k, v) in &self.additional {
+            additional.insert((*k).to_owned(), Value::String(v.to_string()));
+        }
         let mut link = Map::new();
         for (k, v) in &self.link {
             link.insert((*k).to_owned(), v.clone());
@@ -124,7 +135,9 @@ impl Summary {
             "files": self.files.iter().map(|f| json!({"name": f.name, "bytes": f.bytes})).collect::<Vec<_>>(),
             "absent": self.absent.iter().map(|(n, r)| json!({"name": n, "reason": r})).collect::<Vec<_>>(),
             "dg1": if self.dg1.is_empty() { Value::Null } else { Value::Object(dg1) },
-            "dg1_error": self.dg1_error,
+            "additional": if self.additional.is_empty() { Value::Null } else { Value::Object(additional) },
+            "problems": self.problems,
+            "steps": self.steps,
             "face": face,
             "stats": {
                 "apdus": self.stats.apdus,
@@ -147,6 +160,9 @@ impl Summary {
         use core::fmt::Write;
         let mut s = Zeroizing::new(String::new());
         let _ = writeln!(s, "Source:        {}", self.source);
+        if !self.steps.is_empty() {
+            let _ = writeln!(s, "Steps:         {}", self.steps.join(" > "));
+        }
         if !self.access.is_empty() {
             let _ = writeln!(s, "Access:        {}", self.access);
         }
@@ -165,8 +181,8 @@ impl Summary {
         if let Some(doc) = self.dg1_field("document_number") {
             let _ = writeln!(s, "Document no.:  {} (masked)", mask(doc));
         }
-        if let Some(err) = &self.dg1_error {
-            let _ = writeln!(s, "DG1:           not parsed ({err})");
+        for problem in &self.problems {
+            let _ = writeln!(s, "Problem:       {problem}");
         }
         match &self.face {
             Some(f) => {
@@ -193,9 +209,14 @@ impl Summary {
             .collect::<Vec<_>>()
             .join(", ");
         let _ = writeln!(s, "Files:         {files}");
-        if !self.absent.is_empty() {
-            let absent = self
-                .absent
+        // Files EF.COM does not list are only in the JSON: the text names real absences.
+        let absent: Vec<_> = self
+            .absent
+            .iter()
+            .filter(|(_, r)| r != NOT_LISTED)
+            .collect();
+        if !absent.is_empty() {
+            let absent = absent
                 .iter()
                 .map(|(n, r)| format!("{n} ({r})"))
                 .collect::<Vec<_>>()
