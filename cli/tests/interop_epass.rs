@@ -16,9 +16,14 @@
 use monid_cli::pcsc::PcscTransport;
 use monid_core::Transport;
 
-fn peer_reader() -> Option<String> {
+/// Serialises the tests of this file even when the harness runs them in parallel: vicc holds
+/// one security environment per card and `PcscTransport` connects exclusively.
+static CARD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The reader name and the card lock, or `None` (with the reason printed) without a peer.
+fn peer_reader() -> Option<(String, std::sync::MutexGuard<'static, ()>)> {
     match std::env::var("EMRTD_PEER_READER") {
-        Ok(r) if !r.is_empty() => Some(r),
+        Ok(r) if !r.is_empty() => Some((r, CARD.lock().unwrap_or_else(|e| e.into_inner()))),
         _ => {
             eprintln!(
                 "skipped: EMRTD_PEER_READER is not set (start ../shared/peers/start-emulator.sh \
@@ -35,7 +40,9 @@ fn mode() -> String {
 
 #[test]
 fn raw_pcsc_select_and_get_challenge() {
-    let Some(reader) = peer_reader() else { return };
+    let Some((reader, _card)) = peer_reader() else {
+        return;
+    };
     eprintln!("ePass mode: {}", mode());
     let mut t = PcscTransport::connect(&reader).unwrap();
     t.reconnect().unwrap();
@@ -82,7 +89,9 @@ fn scratch(tag: &str) -> std::path::PathBuf {
 #[test]
 fn monid_read_gets_dg1_and_the_full_dg2() {
     use std::os::unix::fs::PermissionsExt;
-    let Some(reader) = peer_reader() else { return };
+    let Some((reader, _card)) = peer_reader() else {
+        return;
+    };
     let out_dir = scratch("read").join("out");
     let started = std::time::Instant::now();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_monid"))
@@ -153,7 +162,9 @@ fn monid_read_gets_dg1_and_the_full_dg2() {
 
 #[test]
 fn wrong_access_key_exits_3() {
-    let Some(reader) = peer_reader() else { return };
+    let Some((reader, _card)) = peer_reader() else {
+        return;
+    };
     let birth = std::env::var("EMRTD_PEER_DATE_OF_BIRTH").unwrap();
     let expiry = std::env::var("EMRTD_PEER_DATE_OF_EXPIRY").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_monid"))
@@ -174,7 +185,9 @@ fn wrong_access_key_exits_3() {
 
 #[test]
 fn bac_and_dg1_sessions_without_failure() {
-    let Some(reader) = peer_reader() else { return };
+    let Some((reader, _card)) = peer_reader() else {
+        return;
+    };
     let sessions: usize = std::env::var("MONID_INTEROP_SESSIONS")
         .ok()
         .and_then(|s| s.parse().ok())
