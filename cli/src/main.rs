@@ -218,12 +218,20 @@ fn deliver(outcome: &ReadOutcome, args: &OutputArgs) -> Result<(), CliError> {
 }
 
 fn read(mut args: ReadArgs) -> Result<(), CliError> {
-    let key = gather_key(&mut args)?;
+    // Validate the key (check digits, dates) before touching the reader; the raw input is
+    // wiped as soon as the core's key exists.
+    let key = session::access_key(&gather_key(&mut args)?)?;
     let reader = pick_reader(args.reader.take())?;
     let mut transport = PcscTransport::connect(&reader)?;
     let terminal = Terminal::new(&args.output);
     let started = Instant::now();
-    let mut outcome = session::read_document(&mut transport, &key, &reader, &terminal)?;
+    let mut outcome = session::read_with(
+        &mut transport,
+        key,
+        monid_core::reader::ReadOptions::default(),
+        &reader,
+        &terminal,
+    )?;
     outcome.summary.stats.elapsed_ms = started.elapsed().as_millis();
     drop(terminal);
     deliver(&outcome, &args.output)
