@@ -153,6 +153,8 @@ pub struct ReadStats {
     pub calls: u32,
     /// File bytes received twice: only EF.COM and DG1, re-read to confirm identity on resume.
     pub identity_bytes: u64,
+    /// File bytes received and kept (each byte of each file once, however many calls it took).
+    pub file_bytes: u64,
 }
 
 /// How the read went on the link.
@@ -507,7 +509,9 @@ impl DocumentReader {
                 files_total: order.len(),
             });
         };
+        let before = partial.data.len();
         let result = files.read(ch, &ef_ref(id), &mut partial, &mut report);
+        self.state.stats.file_bytes += partial.data.len().saturating_sub(before) as u64;
         self.state.files.insert(id, partial);
         let outcome = result?;
         match outcome {
