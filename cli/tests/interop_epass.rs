@@ -233,3 +233,17 @@ fn bac_and_dg1_sessions_without_failure() {
     );
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn monid_readers_lists_the_virtual_reader() {
+    let Some((reader, _card)) = peer_reader() else {
+        return;
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_monid"))
+        .arg("readers")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.lines().any(|l| l == reader), "{stdout}");
+}
