@@ -78,6 +78,7 @@ pub mod error;
 pub mod face;
 pub mod files;
 pub mod lds;
+pub mod manual;
 pub mod mrz;
 pub mod rand;
 pub mod reader;

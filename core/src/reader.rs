@@ -259,6 +259,7 @@ fn ef_ref(id: FileId) -> EfRef {
         fid: id.fid(),
         sfi: Some(id.sfi()),
         framed: id != FileId::AtrInfo,
+        sfi_only: id == FileId::AtrInfo,
     }
 }
 
