@@ -7,9 +7,15 @@
 //! clock: the caller passes the bytes and "now".
 
 pub mod ber;
+pub mod cert;
+pub mod chain;
+pub mod country;
+pub mod crl;
 pub mod error;
+pub mod name;
 pub mod oid;
 pub mod time;
+pub mod trust;
 
 pub use error::PkiError;
 pub use time::Timestamp;

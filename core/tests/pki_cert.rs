@@ -1,0 +1,273 @@
+//! Certificates, names, CRLs, trust stores and certification paths against certificates made
+//! by the OpenSSL command-line tool (test-vectors/certs/make-certs.sh, SOURCE.md there).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+
+use monid_core::pki::Timestamp;
+use monid_core::pki::cert::{Certificate, KU_CRL_SIGN, KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN};
+use monid_core::pki::chain::{Check, Revocation, Role, build_chain, check_signing_time};
+use monid_core::pki::country::{check_issuing_state, icao_to_iso_country};
+use monid_core::pki::crl::Crl;
+use monid_core::pki::trust::TrustStore;
+
+fn bytes(name: &str) -> Vec<u8> {
+    let p = format!(
+        "{}/../test-vectors/certs/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+fn cert(name: &str) -> Certificate {
+    Certificate::from_der(&bytes(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_utc(2030, 1, 1, 0, 0, 0).unwrap()
+}
+
+fn ts(y: i64) -> Timestamp {
+    Timestamp::from_utc(y, 1, 1, 0, 0, 0).unwrap()
+}
+
+#[test]
+fn parses_openssl_certificates() {
+    let csca = cert("csca-rsa.der");
+    assert_eq!(csca.version(), 3);
+    assert_eq!(csca.subject().to_string(), "C=MA, O=Test, CN=Test CSCA RSA");
+    assert!(csca.subject().eq_as_set(csca.issuer()));
+    assert!(csca.is_self_issued());
+    assert_eq!(csca.is_ca(), Some(true));
+    assert_eq!(csca.path_len(), Some(0));
+    assert_eq!(csca.key_usage(), Some(KU_KEY_CERT_SIGN | KU_CRL_SIGN));
+    assert_eq!(csca.not_before(), ts(2025));
+    assert_eq!(csca.not_after(), ts(2040));
+    assert_eq!(csca.subject_key_id().unwrap().len(), 20);
+    assert!(!csca.unknown_critical());
+    // tbs and signature are sub-slices of the raw encoding.
+    let raw = csca.raw();
+    assert_eq!(raw[4..4 + csca.tbs().len()], *csca.tbs());
+    assert!(csca.signature().len() == 256);
+    assert_eq!(csca.signature_algorithm(), csca.tbs_signature_algorithm());
+
+    // GeneralizedTime notAfter (2055) and explicit EC parameters in the SPKI.
+    let ec = cert("csca-ec.der");
+    assert_eq!(ec.not_after(), ts(2055));
+    assert_eq!(ec.subject().country().as_deref(), Some("DE"));
+    assert!(
+        ec.spki().len() > 250,
+        "explicit parameters make a long SPKI"
+    );
+
+    let dsc = cert("dsc-rsa.der");
+    assert_eq!(dsc.key_usage(), Some(KU_DIGITAL_SIGNATURE));
+    assert_eq!(dsc.is_ca(), None);
+    assert_eq!(dsc.authority_key_id(), csca.subject_key_id());
+    assert!(!dsc.is_self_issued());
+    assert_eq!(dsc.serial().len(), 2);
+    let mut padded = vec![0u8];
+    padded.extend_from_slice(dsc.serial());
+    assert!(dsc.serial_matches(&padded));
+
+    // Every generated certificate parses.
+    for f in std::fs::read_dir(format!(
+        "{}/../test-vectors/certs",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    {
+        let f = f.unwrap().file_name().into_string().unwrap();
+        if f.ends_with(".der") && !f.starts_with("crl") {
+            cert(&f);
+        }
+    }
+}
+
+#[test]
+fn names_in_reverse_order_and_lower_case_match_as_sets() {
+    let link23 = cert("link-rsa-2-3.der");
+    assert_eq!(
+        link23.subject().to_string(),
+        "CN=Test CSCA RSA 3, O=Test, C=MA"
+    );
+    let dsc = cert("dsc-link.der");
+    assert_eq!(dsc.issuer().to_string(), "C=MA, O=Test, CN=Test CSCA RSA 3");
+    assert!(dsc.issuer().eq_as_set(link23.subject()));
+    assert_eq!(link23.authority_key_id(), None);
+    assert_eq!(link23.subject_key_id(), None);
+    let link12 = cert("link-rsa-1-2.der");
+    assert!(link23.issuer().eq_as_set(link12.subject()));
+    assert!(!link12.is_self_issued());
+
+    let csca_lc = cert("csca-lc.der");
+    assert_eq!(
+        csca_lc.subject().to_string(),
+        "C=ma, O=Test, CN=Test CSCA LC"
+    );
+    assert_eq!(csca_lc.subject().country().as_deref(), Some("MA"));
+    let dsc_lc = cert("dsc-lc.der");
+    assert!(dsc_lc.issuer().eq_as_set(csca_lc.subject()));
+
+    let noc = cert("dsc-noc.der");
+    assert_eq!(noc.issuer().country(), None);
+}
+
+#[test]
+fn non_der_encodings_parse_with_the_exact_bytes() {
+    let der = cert("dsc-rsa.der");
+    for f in ["dsc-rsa-longform.der", "dsc-rsa-indefinite.der"] {
+        let c = cert(f);
+        assert_eq!(c.tbs(), der.tbs(), "{f}");
+        assert_eq!(c.signature(), der.signature());
+        assert_eq!(c.raw(), &bytes(f)[..]);
+        assert_ne!(c.raw(), der.raw());
+    }
+}
+
+#[test]
+fn truncated_and_corrupted_certificates_never_panic() {
+    for f in ["csca-ec.der", "dsc-pss.der", "dsc-rsa-indefinite.der"] {
+        let d = bytes(f);
+        for i in 0..d.len() {
+            assert!(Certificate::from_der(&d[..i]).is_err(), "{f} cut at {i}");
+        }
+        for i in 0..d.len() {
+            let mut x = d.clone();
+            x[i] ^= 0xFF;
+            let _ = Certificate::from_der(&x);
+        }
+    }
+    let crl = bytes("crl-csca-rsa.der");
+    for i in 0..crl.len() {
+        assert!(Crl::from_der(&crl[..i]).is_err());
+    }
+}
+
+#[test]
+fn parses_the_crl() {
+    let crl = Crl::from_der(&bytes("crl-csca-rsa.der")).unwrap();
+    let csca = cert("csca-rsa.der");
+    assert!(crl.issuer().eq_as_set(csca.subject()));
+    assert_eq!(crl.authority_key_id(), csca.subject_key_id());
+    assert_eq!(crl.this_update(), ts(2026));
+    assert_eq!(crl.next_update(), Some(ts(2036)));
+    assert_eq!(crl.revoked_count(), 1);
+    let revoked = cert("dsc-revoked.der");
+    assert!(crl.revocation_date(revoked.serial()).is_some());
+    assert!(crl.revocation_date(cert("dsc-rsa.der").serial()).is_none());
+    assert!(crl.is_current(now()));
+}
+
+#[test]
+fn country_mapping_and_issuing_state_check() {
+    assert_eq!(icao_to_iso_country("MAR"), Some("MA"));
+    assert_eq!(icao_to_iso_country("D<<"), Some("DE"));
+    assert_eq!(
+        check_issuing_state(&cert("dsc-rsa.der"), "MAR"),
+        Check::Pass
+    );
+    assert!(check_issuing_state(&cert("dsc-rsa.der"), "FRA").is_fail());
+    assert_eq!(check_issuing_state(&cert("dsc-p256.der"), "D"), Check::Pass);
+    // Signed by the Moroccan CSCA, subject claims France.
+    assert!(check_issuing_state(&cert("dsc-wrong-country.der"), "MAR").is_fail());
+    assert_eq!(check_issuing_state(&cert("dsc-lc.der"), "MAR"), Check::Pass);
+    assert!(matches!(
+        check_issuing_state(&cert("dsc-noc.der"), "MAR"),
+        Check::NotChecked(_)
+    ));
+    assert!(matches!(
+        check_issuing_state(&cert("dsc-rsa.der"), "UTO"),
+        Check::NotChecked(_)
+    ));
+}
+
+#[test]
+fn signing_time_inside_validity() {
+    let dsc = cert("dsc-rsa.der");
+    assert_eq!(check_signing_time(&dsc, Some(ts(2026))), Check::Pass);
+    assert!(check_signing_time(&dsc, Some(ts(2036))).is_fail());
+    assert!(matches!(
+        check_signing_time(&dsc, None),
+        Check::NotChecked(_)
+    ));
+}
+
+#[test]
+fn pem_bundle_skips_the_corrupted_entry() {
+    let mut store = TrustStore::new();
+    let r = store.add_pem_bundle(&bytes("csca-bundle.pem"));
+    assert_eq!(r.added, 3);
+    assert_eq!(r.skipped.len(), 1, "{r:?}");
+    assert!(r.skipped[0].0.contains("entry 2"), "{r:?}");
+    assert_eq!(store.len(), 3);
+    let again = store.add_pem_bundle(&bytes("csca-bundle.pem"));
+    assert_eq!((again.added, again.duplicates), (0, 3));
+    // Issuer lookup: by AKI/SKI and by name.
+    let dsc = cert("dsc-rsa.der");
+    let issuers = store.issuers_of(&dsc);
+    assert_eq!(issuers.len(), 1);
+    assert_eq!(issuers[0], &cert("csca-rsa.der"));
+    assert!(store.issuers_of(&cert("dsc-p256.der")).is_empty());
+}
+
+#[test]
+fn add_files_sorts_certificates_crls_and_junk() {
+    let mut store = TrustStore::new();
+    let files = vec![
+        ("csca-rsa.der".to_string(), bytes("csca-rsa.der")),
+        ("junk.txt".to_string(), b"hello".to_vec()),
+        ("link-rsa-1-2.der".to_string(), bytes("link-rsa-1-2.der")),
+    ];
+    let r = store.add_files(files, None);
+    assert_eq!(r.added, 2);
+    assert_eq!(r.skipped.len(), 1);
+    assert_eq!(r.skipped[0].0, "junk.txt");
+}
+
+#[test]
+fn store_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<TrustStore>();
+    let mut store = TrustStore::new();
+    store.add_der(&bytes("csca-rsa.der"));
+    let store = Arc::new(store);
+    let s2 = store.clone();
+    let n = std::thread::spawn(move || s2.issuers_of(&cert("dsc-rsa.der")).len())
+        .join()
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn load_600_certificates() {
+    let pem = bytes("bench-600.pem");
+    let t = std::time::Instant::now();
+    let mut store = TrustStore::new();
+    let r = store.add_pem_bundle(&pem);
+    let elapsed = t.elapsed();
+    println!(
+        "loaded {} certificates ({} bytes of PEM) in {:?}",
+        r.added,
+        pem.len(),
+        elapsed
+    );
+    assert_eq!(r.added, 600);
+    assert!(r.skipped.is_empty());
+}
+
+#[test]
+fn chain_without_issuer_reports_why() {
+    let store = TrustStore::new();
+    let r = build_chain(&store, &cert("dsc-rsa.der"), now());
+    assert!(!r.path_found);
+    assert!(r.overall().is_fail());
+    assert_eq!(r.steps.len(), 1);
+    assert_eq!(r.steps[0].role, Role::DocumentSigner);
+    assert_eq!(r.revocation(), Revocation::NotChecked);
+}
