@@ -224,13 +224,23 @@ impl fmt::Debug for BacAwaitingChip {
 impl BacAwaitingChip {
     /// Checks the EXTERNAL AUTHENTICATE response and opens secure messaging.
     ///
-    /// Any status other than 9000 is [`Error::AccessDenied`] (6300, 63Cx, 6982, 6985, 6988,
-    /// 6A80, ...). A response that is not 40 bytes is [`ChipError::MalformedResponse`]. A MAC
+    /// The statuses chips use to refuse the cryptogram are [`Error::AccessDenied`] (63xx,
+    /// 6982, 6984, 6985, 6988, 6A80); any other non-9000 status is the chip misbehaving
+    /// ([`ChipError::UnexpectedStatus`]), so that a broken link is never reported as a wrong
+    /// MRZ. A response that is not 40 bytes is [`ChipError::MalformedResponse`]. A MAC
     /// that does not verify (constant time) or a wrong RND.IFD echo is
     /// [`ChipError::AuthenticationFailed`].
     pub fn finish(self, response: &Response) -> Result<SecureMessaging> {
         if !response.sw.is_success() {
-            return Err(Error::AccessDenied(response.sw));
+            return Err(match response.sw.0 {
+                0x6300..=0x63FF | 0x6982 | 0x6984 | 0x6985 | 0x6988 | 0x6A80 => {
+                    Error::AccessDenied(response.sw)
+                }
+                _ => Error::Chip(ChipError::UnexpectedStatus {
+                    sw: response.sw,
+                    during: "EXTERNAL AUTHENTICATE",
+                }),
+            });
         }
         let (e_ic, m_ic) = response
             .data
@@ -289,7 +299,16 @@ mod tests {
 
     #[test]
     fn status_words_map_to_access_denied() {
-        for sw in [0x6300, 0x63C2, 0x6982, 0x6988, 0x6A80, 0x6985, 0x6F00] {
+        for sw in [0x6F00, 0x6700, 0x6292] {
+            let err = awaiting()
+                .finish(&Response {
+                    data: vec![],
+                    sw: StatusWord(sw),
+                })
+                .unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::ChipMisbehaved, "{sw:04X}");
+        }
+        for sw in [0x6300, 0x63C2, 0x6982, 0x6988, 0x6A80, 0x6985] {
             let err = awaiting()
                 .finish(&Response {
                     data: vec![],

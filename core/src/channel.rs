@@ -176,7 +176,14 @@ impl<'a> Channel<'a> {
             AccessControl::Bac { key_seed } => key_seed.clone(),
         };
         let bac = Bac::new(&key_seed);
-        let challenge = self.transmit_plain(&Bac::get_challenge())?;
+        let mut challenge = self.transmit_plain(&Bac::get_challenge())?;
+        if matches!(
+            challenge.sw.status(),
+            Status::SmObjectsMissing | Status::SmObjectsIncorrect
+        ) {
+            // The chip still had a session we lost track of; this plain command ended it.
+            challenge = self.transmit_plain(&Bac::get_challenge())?;
+        }
         if !challenge.sw.is_success() {
             return Err(Error::Chip(ChipError::UnexpectedStatus {
                 sw: challenge.sw,

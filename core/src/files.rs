@@ -196,6 +196,9 @@ pub struct FileReader {
     pub caps: ChipCaps,
     /// The file currently selected, with the access-control epoch of the selection.
     selected: Option<(u16, u32)>,
+    /// A file whose short-identifier read answered 6A82: selected by FID to tell "no such
+    /// file" from "no short identifiers".
+    sfi_not_found: Option<u16>,
 }
 
 impl FileReader {
@@ -205,6 +208,7 @@ impl FileReader {
             policy,
             caps,
             selected: None,
+            sfi_not_found: None,
         }
     }
 
@@ -332,6 +336,7 @@ impl FileReader {
                 && self.caps.sfi != Some(false)
                 && offset <= 0xFF
                 && !self.is_selected(ch, ef)
+                && self.sfi_not_found != Some(ef.fid)
                 && ef.sfi.is_some();
             if !by_sfi
                 && !self.is_selected(ch, ef)
@@ -362,6 +367,10 @@ impl FileReader {
                     if by_sfi {
                         self.caps.sfi = Some(true);
                         self.selected = Some((ef.fid, ch.epoch()));
+                    } else if self.sfi_not_found == Some(ef.fid) {
+                        // The file exists but its short identifier did not work.
+                        self.caps.sfi = Some(false);
+                        self.sfi_not_found = None;
                     }
                     let data = if odd {
                         unwrap_do53(&response, ef.name)?
@@ -396,7 +405,12 @@ impl FileReader {
                     }
                     progress(file.data.len(), file.total);
                 }
-                Status::FileNotFound | Status::WrongP1P2 | Status::InsNotSupported if by_sfi => {
+                Status::FileNotFound if by_sfi => {
+                    // Either the file is absent or the chip has no short identifiers: SELECT
+                    // tells which.
+                    self.sfi_not_found = Some(ef.fid);
+                }
+                Status::WrongP1P2 | Status::InsNotSupported if by_sfi => {
                     // No short file identifiers on this chip: select by file identifier.
                     self.caps.sfi = Some(false);
                 }

@@ -73,6 +73,7 @@ pub mod apdu;
 pub mod bac;
 pub mod channel;
 pub mod crypto;
+pub mod document;
 pub mod error;
 pub mod face;
 pub mod files;

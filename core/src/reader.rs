@@ -153,6 +153,8 @@ pub struct ReadStats {
     pub calls: u32,
     /// File bytes received twice: only EF.COM and DG1, re-read to confirm identity on resume.
     pub identity_bytes: u64,
+    /// File bytes received and kept (each byte of each file once, however many calls it took).
+    pub file_bytes: u64,
 }
 
 /// How the read went on the link.
@@ -244,10 +246,10 @@ impl core::fmt::Debug for DocumentReader {
 /// The files selected by default, in reading order (small before large, so that a dropped
 /// link costs least).
 fn default_order() -> Vec<FileId> {
-    let mut v = vec![FileId::Dg(1)];
-    v.extend((5u8..=16).map(FileId::Dg));
+    let mut v = vec![FileId::Dg1];
+    v.extend((5u8..=16).filter_map(FileId::from_dg_number));
     v.push(FileId::Sod);
-    v.push(FileId::Dg(2));
+    v.push(FileId::Dg2);
     v
 }
 
@@ -255,7 +257,7 @@ fn ef_ref(id: FileId) -> EfRef {
     EfRef {
         name: id.name(),
         fid: id.fid(),
-        sfi: id.sfi(),
+        sfi: Some(id.sfi()),
         framed: id != FileId::AtrInfo,
     }
 }
@@ -424,7 +426,7 @@ impl DocumentReader {
             self.progress(listener, Step::VerifyIdentity, None, &[]);
             for (id, expected) in [
                 (FileId::Com, self.state.com_digest),
-                (FileId::Dg(1), self.state.dg1_digest),
+                (FileId::Dg1, self.state.dg1_digest),
             ] {
                 let Some(expected) = expected else { continue };
                 let mut again = PartialFile::default();
@@ -438,11 +440,14 @@ impl DocumentReader {
 
         // 5. EF.COM, then the selected files.
         self.read_one(ch, listener, files, FileId::Com, &[FileId::Com])?;
-        let listed = match self.state.files.get(&FileId::Com) {
-            Some(f) if f.is_complete() => crate::lds::com::EfCom::parse(&f.data)
-                .map(|c| c.data_groups())
-                .unwrap_or_default(),
-            _ => Vec::new(),
+        // EF.COM is unsigned and some chips write it wrongly (vicc's lists "6175" as text):
+        // when it cannot be trusted to list the data groups, every selected one is tried.
+        let listed: Option<Vec<FileId>> = match self.state.files.get(&FileId::Com) {
+            Some(f) if f.is_complete() => crate::lds::com::Com::parse(&f.data)
+                .ok()
+                .filter(|c| !c.malformed_tail && !c.data_groups.is_empty())
+                .map(|c| c.data_groups),
+            _ => None,
         };
         let wanted = match &self.options.files {
             FileSelection::AllAvailable => default_order(),
@@ -451,13 +456,15 @@ impl DocumentReader {
         let mut order = Vec::new();
         for id in wanted {
             match id {
-                FileId::Dg(n) if !listed.contains(&n) => {
-                    self.state.absences.insert(id, Absence::NotListed);
-                }
-                FileId::Dg(3 | 4) => {
+                FileId::Dg3 | FileId::Dg4 => {
                     self.state.absences.insert(id, Absence::RequiresEac);
                 }
                 FileId::Com => {}
+                _ if id.dg_number().is_some()
+                    && listed.as_ref().is_some_and(|l| !l.contains(&id)) =>
+                {
+                    self.state.absences.insert(id, Absence::NotListed);
+                }
                 _ => order.push(id),
             }
         }
@@ -502,7 +509,9 @@ impl DocumentReader {
                 files_total: order.len(),
             });
         };
+        let before = partial.data.len();
         let result = files.read(ch, &ef_ref(id), &mut partial, &mut report);
+        self.state.stats.file_bytes += partial.data.len().saturating_sub(before) as u64;
         self.state.files.insert(id, partial);
         let outcome = result?;
         match outcome {
@@ -512,7 +521,7 @@ impl DocumentReader {
                 if let Some(f) = self.state.files.get(&id) {
                     match id {
                         FileId::Com => self.state.com_digest = Some(digest(&f.data)),
-                        FileId::Dg(1) => self.state.dg1_digest = Some(digest(&f.data)),
+                        FileId::Dg1 => self.state.dg1_digest = Some(digest(&f.data)),
                         _ => {}
                     }
                 }

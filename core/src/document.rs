@@ -1,0 +1,269 @@
+//! The parsed view of a read: typed data groups, per-file problems, and a summary whose every
+//! field names the file and tag it came from.
+//!
+//! This module owns turning a [`RawDocument`] (bytes exactly as read) into typed values. It
+//! never fails as a whole: a data group that does not parse is listed in
+//! [`Document::problems`] and the rest is still available. It does not verify anything: passive
+//! authentication (whether the files are the ones the issuer signed) is a separate step, and
+//! until it runs every field's [`Verification`] is `NotChecked`.
+
+use zeroize::Zeroizing;
+
+use crate::error::ChipError;
+use crate::lds::com::Com;
+use crate::lds::dg2::{Dg2, FaceImage, ImageFormat};
+use crate::lds::{Dg1, Dg7, Dg11, Dg12, Dg15, FileId, Sod};
+use crate::mrz::{Mrz, MrzError, Sex};
+use crate::reader::RawDocument;
+
+/// Where a value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The file.
+    pub file: FileId,
+    /// The data object within it (e.g. 0x5F1F for DG1's MRZ).
+    pub tag: u32,
+}
+
+/// Whether the issuer's signature covers a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Verification {
+    /// Passive authentication has not run (or could not check this file).
+    NotChecked,
+}
+
+/// A value with its provenance.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sourced<T> {
+    /// The value.
+    pub value: T,
+    /// Where it came from.
+    pub source: Source,
+    /// Whether the issuer's signature covers it.
+    pub verification: Verification,
+}
+
+impl<T> core::fmt::Debug for Sourced<T> {
+    /// The provenance only: values are personal data.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "Sourced(<redacted> from {:?} tag {:#X})",
+            self.source.file, self.source.tag
+        )
+    }
+}
+
+fn sourced<T>(value: T, file: FileId, tag: u32) -> Sourced<T> {
+    Sourced {
+        value,
+        source: Source { file, tag },
+        verification: Verification::NotChecked,
+    }
+}
+
+/// A file that was read but could not be parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileProblem {
+    /// The file.
+    pub file: FileId,
+    /// What was wrong (no file content).
+    pub problem: String,
+}
+
+/// What is known of the face image without decoding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaceSummary {
+    /// Format from the image's magic bytes.
+    pub format: ImageFormat,
+    /// Format the biometric header declares.
+    pub declared: Option<ImageFormat>,
+    /// True when the header disagrees with the magic bytes.
+    pub header_mismatch: bool,
+    /// Size of the encoded image.
+    pub bytes: usize,
+    /// Width from the header.
+    pub width: Option<u16>,
+    /// Height from the header.
+    pub height: Option<u16>,
+}
+
+/// The holder and document fields a person reads, each with its source. Strings are zeroized.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Document code (e.g. "P", "ID").
+    pub document_code: Option<Sourced<Zeroizing<String>>>,
+    /// Issuing state (3-letter ICAO code).
+    pub issuing_state: Option<Sourced<Zeroizing<String>>>,
+    /// Document number.
+    pub document_number: Option<Sourced<Zeroizing<String>>>,
+    /// Primary identifier (surname).
+    pub surname: Option<Sourced<Zeroizing<String>>>,
+    /// Secondary identifier (given names).
+    pub given_names: Option<Sourced<Zeroizing<String>>>,
+    /// Nationality (3-letter code).
+    pub nationality: Option<Sourced<Zeroizing<String>>>,
+    /// Date of birth, YYMMDD as in the MRZ.
+    pub date_of_birth: Option<Sourced<Zeroizing<String>>>,
+    /// Sex: "M", "F" or "X".
+    pub sex: Option<Sourced<Zeroizing<String>>>,
+    /// Date of expiry, YYMMDD.
+    pub date_of_expiry: Option<Sourced<Zeroizing<String>>>,
+    /// Full name from DG11.
+    pub full_name: Option<Sourced<Zeroizing<String>>>,
+    /// Full date of birth from DG11 (YYYYMMDD).
+    pub full_date_of_birth: Option<Sourced<Zeroizing<String>>>,
+    /// Place of birth from DG11.
+    pub place_of_birth: Option<Sourced<Zeroizing<String>>>,
+    /// Permanent address from DG11.
+    pub address: Option<Sourced<Zeroizing<String>>>,
+    /// Personal number from DG11.
+    pub personal_number: Option<Sourced<Zeroizing<String>>>,
+    /// Issuing authority from DG12.
+    pub issuing_authority: Option<Sourced<Zeroizing<String>>>,
+    /// Date of issue from DG12.
+    pub date_of_issue: Option<Sourced<Zeroizing<String>>>,
+    /// The first face image of DG2.
+    pub face: Option<Sourced<FaceSummary>>,
+}
+
+/// A read, parsed.
+#[derive(Debug)]
+pub struct Document {
+    /// The bytes as read, with counters and absences.
+    pub raw: RawDocument,
+    /// EF.COM.
+    pub com: Option<Com>,
+    /// DG1.
+    pub dg1: Option<Dg1>,
+    /// The MRZ parsed from DG1.
+    pub mrz: Option<Mrz>,
+    /// DG2 (face).
+    pub dg2: Option<Dg2>,
+    /// DG7 (signature image).
+    pub dg7: Option<Dg7>,
+    /// DG11 (additional personal details).
+    pub dg11: Option<Dg11>,
+    /// DG12 (additional document details).
+    pub dg12: Option<Dg12>,
+    /// DG15 (active authentication public key).
+    pub dg15: Option<Dg15>,
+    /// EF.SOD (not yet verified).
+    pub sod: Option<Sod>,
+    /// Files read but not parsed, and why.
+    pub problems: Vec<FileProblem>,
+}
+
+fn text(s: &str) -> Zeroizing<String> {
+    Zeroizing::new(s.to_owned())
+}
+
+impl Document {
+    /// Parses every file of `raw` that this version understands.
+    pub fn from_raw(raw: RawDocument) -> Document {
+        let mut problems = Vec::new();
+        let mut note = |file: FileId, problem: String| problems.push(FileProblem { file, problem });
+        macro_rules! parse {
+            ($id:expr, $ty:ty) => {
+                raw.file($id).and_then(|bytes| match <$ty>::parse(bytes) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        note($id, ChipError::from(e.into_chip_error($id)).to_string());
+                        None
+                    }
+                })
+            };
+        }
+        let com = parse!(FileId::Com, Com);
+        let dg1 = parse!(FileId::Dg1, Dg1);
+        let dg2 = parse!(FileId::Dg2, Dg2);
+        let dg7 = parse!(FileId::Dg7, Dg7);
+        let dg11 = parse!(FileId::Dg11, Dg11);
+        let dg12 = parse!(FileId::Dg12, Dg12);
+        let dg15 = parse!(FileId::Dg15, Dg15);
+        let sod = parse!(FileId::Sod, Sod);
+        let mrz = dg1.as_ref().and_then(|d| match d.parse_mrz() {
+            Ok(m) => Some(m),
+            Err(e) => {
+                note(FileId::Dg1, mrz_problem(&e));
+                None
+            }
+        });
+        Document {
+            raw,
+            com,
+            dg1,
+            mrz,
+            dg2,
+            dg7,
+            dg11,
+            dg12,
+            dg15,
+            sod,
+            problems,
+        }
+    }
+
+    /// The first face image, if DG2 was read and parsed.
+    pub fn face(&self) -> Option<&FaceImage> {
+        self.dg2.as_ref().and_then(|d| d.faces.first())
+    }
+
+    /// The fields a person reads, each with its source.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        if let Some(m) = &self.mrz {
+            let f = |v: &str| Some(sourced(text(v), FileId::Dg1, 0x5F1F));
+            s.document_code = f(m.document_code());
+            s.issuing_state = f(m.issuing_state());
+            s.document_number = f(m.document_number());
+            s.surname = f(m.primary_identifier());
+            s.given_names = f(m.secondary_identifier());
+            s.nationality = f(m.nationality());
+            s.date_of_birth = f(m.date_of_birth().as_str());
+            s.sex = f(match m.sex() {
+                Sex::Male => "M",
+                Sex::Female => "F",
+                _ => "X",
+            });
+            s.date_of_expiry = f(m.date_of_expiry().as_str());
+        }
+        if let Some(d) = &self.dg11 {
+            let f = |v: &Option<Zeroizing<String>>, tag| {
+                v.as_ref().map(|x| sourced(text(x), FileId::Dg11, tag))
+            };
+            s.full_name = f(&d.full_name, 0x5F0E);
+            s.full_date_of_birth = f(&d.full_date_of_birth, 0x5F2B);
+            s.place_of_birth = f(&d.place_of_birth, 0x5F11);
+            s.address = f(&d.permanent_address, 0x5F42);
+            s.personal_number = f(&d.personal_number, 0x5F10);
+        }
+        if let Some(d) = &self.dg12 {
+            let f = |v: &Option<Zeroizing<String>>, tag| {
+                v.as_ref().map(|x| sourced(text(x), FileId::Dg12, tag))
+            };
+            s.issuing_authority = f(&d.issuing_authority, 0x5F19);
+            s.date_of_issue = f(&d.date_of_issue, 0x5F26);
+        }
+        if let Some(face) = self.face() {
+            s.face = Some(sourced(
+                FaceSummary {
+                    format: face.format,
+                    declared: face.declared,
+                    header_mismatch: face.header_mismatch,
+                    bytes: face.data.len(),
+                    width: face.width,
+                    height: face.height,
+                },
+                FileId::Dg2,
+                0x5F2E,
+            ));
+        }
+        s
+    }
+}
+
+fn mrz_problem(e: &MrzError) -> String {
+    format!("MRZ in DG1: {e}")
+}

@@ -1,0 +1,488 @@
+//! Chip profiles: the synthetic document (MRZ, files) and the chip's capabilities (access
+//! control, short file identifiers, extended length, EF.ATR/INFO, transport info).
+//!
+//! This module owns the contents of each profile. All holders are invented; the issuing state is
+//! `UTO`, which ICAO reserves for specimens. EF.SOD is structurally real but UNSIGNED (empty
+//! `signerInfos`): a later issue signs it with a test PKI.
+
+use core::fmt;
+
+use monid_core::TransportInfo;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::lds::{self, ImageType, MrzFields};
+
+/// File identifier of EF.ATR/INFO (in the MF).
+pub const FID_ATR_INFO: u16 = 0x2F01;
+/// File identifier of EF.CardAccess (in the MF; not populated yet, reserved for PACE).
+pub const FID_CARD_ACCESS: u16 = 0x011C;
+/// File identifier of EF.COM.
+pub const FID_COM: u16 = 0x011E;
+/// File identifier of EF.SOD.
+pub const FID_SOD: u16 = 0x011D;
+/// The eMRTD application identifier (LDS1).
+pub const AID_EMRTD: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+
+/// File identifier of data group `n` (1..=16): 0x0100 + n.
+pub const fn fid_dg(n: u8) -> u16 {
+    0x0100 + n as u16
+}
+
+/// The status word a chip answers to READ BINARY with a short file identifier (P1 = 80|SFI)
+/// when it does not support them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SfiRefusal {
+    /// 6A86, incorrect P1-P2.
+    WrongP1P2,
+    /// 6D00, instruction not supported.
+    InsNotSupported,
+    /// 6A82, file not found.
+    FileNotFound,
+}
+
+impl SfiRefusal {
+    /// The status word.
+    pub fn sw(self) -> u16 {
+        match self {
+            SfiRefusal::WrongP1P2 => 0x6A86,
+            SfiRefusal::InsNotSupported => 0x6D00,
+            SfiRefusal::FileNotFound => 0x6A82,
+        }
+    }
+}
+
+/// Access control the chip requires before the eMRTD application's files can be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccessControl {
+    /// Files are readable in plain (no secure messaging).
+    None,
+    /// Basic Access Control then 3DES secure messaging.
+    Bac,
+}
+
+/// Where a file lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Location {
+    /// Under the MF (EF.ATR/INFO, EF.CardAccess): never protected.
+    Mf,
+    /// Under the eMRTD application: protected by the access control.
+    Emrtd,
+}
+
+/// One elementary file.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct File {
+    #[zeroize(skip)]
+    pub fid: u16,
+    #[zeroize(skip)]
+    pub sfi: Option<u8>,
+    #[zeroize(skip)]
+    pub location: Location,
+    pub content: Vec<u8>,
+}
+
+/// A chip profile: the document's files and MRZ, and the chip's capabilities.
+///
+/// Build one with [`Profile::passport_td3`], [`Profile::cnie_td1`] or
+/// [`Profile::icao_appendix_d`], then adjust it with the `with_*` methods.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Profile {
+    pub(crate) mrz: String,
+    pub(crate) document_number: String,
+    pub(crate) date_of_birth: String,
+    pub(crate) date_of_expiry: String,
+    pub(crate) files: Vec<File>,
+    #[zeroize(skip)]
+    pub(crate) access: AccessControl,
+    #[zeroize(skip)]
+    pub(crate) sfi_refusal: Option<SfiRefusal>,
+    #[zeroize(skip)]
+    pub(crate) extended_length: bool,
+    #[zeroize(skip)]
+    pub(crate) max_command_len: usize,
+    #[zeroize(skip)]
+    pub(crate) max_response_len: usize,
+    #[zeroize(skip)]
+    pub(crate) transport: TransportInfo,
+}
+
+impl fmt::Debug for Profile {
+    /// File identifiers and sizes only: MRZ and contents are personal data (even synthetic).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let files: Vec<(u16, usize)> = self
+            .files
+            .iter()
+            .map(|x| (x.fid, x.content.len()))
+            .collect();
+        f.debug_struct("Profile")
+            .field("mrz", &"<redacted>")
+            .field("files", &files)
+            .field("access", &self.access)
+            .field("sfi_refusal", &self.sfi_refusal)
+            .field("extended_length", &self.extended_length)
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+const PASSPORT_FACE: &[u8] = include_bytes!("../assets/passport_face.jpg");
+/// Pixel size of `assets/passport_face.jpg` (see `assets/make_faces.py`).
+const PASSPORT_FACE_SIZE: (u16, u16) = (300, 400);
+const CNIE_FACE: &[u8] = include_bytes!("../assets/cnie_face.jp2");
+/// Pixel size of `assets/cnie_face.jp2`.
+const CNIE_FACE_SIZE: (u16, u16) = (360, 480);
+const SIGNATURE: &[u8] = include_bytes!("../assets/signature.jpg");
+const DG15_SPKI: &[u8] = include_bytes!("../assets/dg15_p256_spki.der");
+
+fn emrtd_file(fid: u16, sfi: u8, content: Vec<u8>) -> File {
+    File {
+        fid,
+        sfi: Some(sfi),
+        location: Location::Emrtd,
+        content,
+    }
+}
+
+/// Builds EF.COM, the DGs and EF.SOD for the eMRTD application.
+fn lds_files(dgs: Vec<(u8, Vec<u8>)>) -> Vec<File> {
+    let numbers: Vec<u8> = dgs.iter().map(|(n, _)| *n).collect();
+    let refs: Vec<(u8, &[u8])> = dgs.iter().map(|(n, c)| (*n, c.as_slice())).collect();
+    let sod = lds::ef_sod(&refs);
+    let mut files = vec![emrtd_file(FID_COM, 0x1E, lds::ef_com(&numbers))];
+    for (n, content) in dgs {
+        files.push(emrtd_file(fid_dg(n), n, content));
+    }
+    files.push(emrtd_file(FID_SOD, 0x1D, sod));
+    files
+}
+
+impl Profile {
+    fn from_parts(fields: &MrzFields<'_>, td3: bool, files: Vec<File>) -> Profile {
+        let mrz = if td3 {
+            lds::mrz_td3(fields)
+        } else {
+            lds::mrz_td1(fields)
+        };
+        Profile {
+            mrz,
+            document_number: lds::fill(fields.number, 9),
+            date_of_birth: fields.birth.to_owned(),
+            date_of_expiry: fields.expiry.to_owned(),
+            files,
+            access: AccessControl::Bac,
+            sfi_refusal: None,
+            extended_length: false,
+            max_command_len: 261,
+            max_response_len: 258,
+            transport: TransportInfo::default(),
+        }
+    }
+
+    /// A TD3 passport of the invented holder TESTER ALEX MARIE, state `UTO`, BAC, short APDUs
+    /// only, no EF.ATR/INFO: DG1, DG2 (~20 KB JPEG face), DG11, DG12, EF.SOD (unsigned).
+    pub fn passport_td3() -> Profile {
+        let fields = MrzFields {
+            doc_code: "P",
+            state: "UTO",
+            name: "TESTER<<ALEX<MARIE",
+            number: "UTP123456",
+            nationality: "UTO",
+            birth: "850101",
+            sex: "F",
+            expiry: "341231",
+            optional: "",
+        };
+        let mrz = lds::mrz_td3(&fields);
+        let (w, h) = PASSPORT_FACE_SIZE;
+        let record = lds::facial_record(PASSPORT_FACE, ImageType::Jpeg, w, h);
+        let dgs = vec![
+            (1, lds::dg1(&mrz)),
+            (2, lds::dg2(&record)),
+            (
+                11,
+                lds::tagged_text_dg(
+                    0x6B,
+                    &[
+                        (0x5F0E, "TESTER<<ALEX<MARIE"),
+                        (0x5F2B, "19850101"),
+                        (0x5F11, "UTOPIA CITY"),
+                    ],
+                ),
+            ),
+            (
+                12,
+                lds::tagged_text_dg(
+                    0x6C,
+                    &[(0x5F19, "UTOPIA MINISTRY OF TESTS"), (0x5F26, "20240115")],
+                ),
+            ),
+        ];
+        Profile::from_parts(&fields, true, lds_files(dgs))
+    }
+
+    /// A CNIE-like TD1 identity card of the invented holder TESTER SAMIRA, state `UTO`, BAC (PACE
+    /// comes later), extended length advertised in EF.ATR/INFO (max command 2048 bytes, max
+    /// response 4096 bytes), DG1, DG2 (> 32 KB JPEG 2000 face, so odd-INS `B1` reads are
+    /// needed), DG7 (signature image), DG11 (synthetic address), DG12, DG15 (EC P-256 public
+    /// key), EF.SOD (unsigned).
+    pub fn cnie_td1() -> Profile {
+        let fields = MrzFields {
+            doc_code: "I",
+            state: "UTO",
+            name: "TESTER<<SAMIRA",
+            number: "ZX9876543",
+            nationality: "UTO",
+            birth: "920315",
+            sex: "F",
+            expiry: "320314",
+            optional: "",
+        };
+        let mrz = lds::mrz_td1(&fields);
+        let (w, h) = CNIE_FACE_SIZE;
+        let record = lds::facial_record(CNIE_FACE, ImageType::Jpeg2000, w, h);
+        let dgs = vec![
+            (1, lds::dg1(&mrz)),
+            (2, lds::dg2(&record)),
+            (7, lds::dg7(SIGNATURE)),
+            (
+                11,
+                lds::tagged_text_dg(
+                    0x6B,
+                    &[
+                        (0x5F0E, "TESTER<<SAMIRA"),
+                        (0x5F2B, "19920315"),
+                        (0x5F11, "VILLE-TEST"),
+                        (0x5F42, "12 AVENUE DES ESSAIS<VILLE-TEST<UTO"),
+                    ],
+                ),
+            ),
+            (
+                12,
+                lds::tagged_text_dg(
+                    0x6C,
+                    &[(0x5F19, "UTOPIA NATIONAL REGISTRY"), (0x5F26, "20220316")],
+                ),
+            ),
+            (15, lds::dg15(DG15_SPKI)),
+        ];
+        let mut files = lds_files(dgs);
+        files.insert(
+            0,
+            File {
+                fid: FID_ATR_INFO,
+                sfi: Some(0x01),
+                location: Location::Mf,
+                content: lds::atr_info(2048, 4096),
+            },
+        );
+        let mut p = Profile::from_parts(&fields, false, files);
+        p.extended_length = true;
+        p.max_command_len = 2048;
+        p.max_response_len = 4096;
+        p.transport = TransportInfo {
+            max_command_len: 2048,
+            max_response_len: 4096,
+            extended_length: true,
+        };
+        p
+    }
+
+    /// The ICAO 9303-11 Appendix D example: document number `L898902C<`, birth `690806`,
+    /// expiry `940623`, and an EF.COM equal to the one the Appendix D.4 secure-messaging example
+    /// reads (`60 14 5F01 "0106" 5F36 "040000" 5C 61 75`), with DG1 and DG2 (the passport face).
+    /// Use with [`crate::VirtualChip::with_fixed_random`] to reproduce the appendix byte for byte.
+    pub fn icao_appendix_d() -> Profile {
+        let fields = MrzFields {
+            doc_code: "P",
+            state: "UTO",
+            name: "SPECIMEN<<APPENDIX<D",
+            number: "L898902C",
+            nationality: "UTO",
+            birth: "690806",
+            sex: "F",
+            expiry: "940623",
+            optional: "",
+        };
+        let mrz = lds::mrz_td3(&fields);
+        let (w, h) = PASSPORT_FACE_SIZE;
+        let record = lds::facial_record(PASSPORT_FACE, ImageType::Jpeg, w, h);
+        let dgs = vec![(1, lds::dg1(&mrz)), (2, lds::dg2(&record))];
+        let mut files = lds_files(dgs);
+        let mut com = monid_core::tlv::encode(0x5F01, b"0106");
+        com.extend(monid_core::tlv::encode(0x5F36, b"040000"));
+        com.extend(monid_core::tlv::encode(0x5C, &[0x61, 0x75]));
+        if let Some(f) = files.iter_mut().find(|f| f.fid == FID_COM) {
+            f.content = monid_core::tlv::encode(0x60, &com);
+        }
+        Profile::from_parts(&fields, true, files)
+    }
+
+    /// The full MRZ, lines concatenated without separators (88 characters for TD3, 90 for TD1).
+    pub fn mrz(&self) -> &str {
+        &self.mrz
+    }
+
+    /// The MRZ lines (2 x 44 or 3 x 30).
+    pub fn mrz_lines(&self) -> Vec<&str> {
+        let width = if self.mrz.len() == 90 { 30 } else { 44 };
+        let mut out = Vec::new();
+        let mut rest = self.mrz.as_str();
+        while let Some((line, tail)) = rest.split_at_checked(width) {
+            out.push(line);
+            rest = tail;
+        }
+        out
+    }
+
+    /// The document number as in the MRZ (9 characters, `<`-filled), without check digit.
+    pub fn document_number(&self) -> &str {
+        &self.document_number
+    }
+
+    /// The date of birth as in the MRZ (`YYMMDD`).
+    pub fn date_of_birth(&self) -> &str {
+        &self.date_of_birth
+    }
+
+    /// The date of expiry as in the MRZ (`YYMMDD`).
+    pub fn date_of_expiry(&self) -> &str {
+        &self.date_of_expiry
+    }
+
+    /// The BAC "MRZ information": document number, date of birth and date of expiry, each
+    /// followed by its check digit (ICAO 9303-11 §9.7.2).
+    pub fn mrz_information(&self) -> String {
+        let mut s = String::with_capacity(24);
+        for f in [
+            &self.document_number,
+            &self.date_of_birth,
+            &self.date_of_expiry,
+        ] {
+            s.push_str(f);
+            s.push(lds::check_digit(f));
+        }
+        s
+    }
+
+    /// The raw bytes of file `fid` (e.g. 0x011E for EF.COM, 0x0102 for DG2, 0x2F01 for
+    /// EF.ATR/INFO), `None` when the profile has no such file.
+    pub fn file(&self, fid: u16) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|f| f.fid == fid)
+            .map(|f| f.content.as_slice())
+    }
+
+    /// The file identifiers present, EF.ATR/INFO (if any) first, then EF.COM, the DGs in
+    /// order, and EF.SOD.
+    pub fn file_ids(&self) -> Vec<u16> {
+        self.files.iter().map(|f| f.fid).collect()
+    }
+
+    /// The data group numbers present (as listed in EF.COM).
+    pub fn data_groups(&self) -> Vec<u8> {
+        (1..=16u8)
+            .filter(|&n| self.file(fid_dg(n)).is_some())
+            .collect()
+    }
+
+    /// The access control the chip requires.
+    pub fn access_control(&self) -> AccessControl {
+        self.access
+    }
+
+    /// What the profile's link reports through [`monid_core::Transport::info`].
+    pub fn transport_info(&self) -> TransportInfo {
+        self.transport
+    }
+
+    /// True when the chip accepts extended-length APDUs.
+    pub fn extended_length(&self) -> bool {
+        self.extended_length
+    }
+
+    /// Sets the access control (e.g. [`AccessControl::None`] for a plain-reading chip).
+    #[must_use]
+    pub fn with_access_control(mut self, access: AccessControl) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// `None`: the chip accepts READ BINARY with P1 = 80|SFI (default); `Some(r)`: it refuses
+    /// them with `r`'s status word.
+    #[must_use]
+    pub fn with_sfi_refusal(mut self, refusal: Option<SfiRefusal>) -> Self {
+        self.sfi_refusal = refusal;
+        self
+    }
+
+    /// Sets the chip's extended-length support and its maximum command and response APDU sizes
+    /// (bytes, header and status word included). When `extended` is true and the profile has
+    /// EF.ATR/INFO, its DO'7F66' is rewritten with these sizes (capped to 65535).
+    #[must_use]
+    pub fn with_extended_length(
+        mut self,
+        extended: bool,
+        max_command_len: usize,
+        max_response_len: usize,
+    ) -> Self {
+        self.extended_length = extended;
+        self.max_command_len = max_command_len;
+        self.max_response_len = max_response_len;
+        if extended {
+            let cmd = u16::try_from(max_command_len).unwrap_or(u16::MAX);
+            let rsp = u16::try_from(max_response_len).unwrap_or(u16::MAX);
+            if let Some(f) = self.files.iter_mut().find(|f| f.fid == FID_ATR_INFO) {
+                f.content = lds::atr_info(cmd, rsp);
+            }
+        }
+        self
+    }
+
+    /// Adds EF.ATR/INFO (advertising the current maximum sizes) or removes it.
+    #[must_use]
+    pub fn with_atr_info(mut self, present: bool) -> Self {
+        self.files.retain(|f| f.fid != FID_ATR_INFO);
+        if present {
+            let cmd = u16::try_from(self.max_command_len).unwrap_or(u16::MAX);
+            let rsp = u16::try_from(self.max_response_len).unwrap_or(u16::MAX);
+            self.files.insert(
+                0,
+                File {
+                    fid: FID_ATR_INFO,
+                    sfi: Some(0x01),
+                    location: Location::Mf,
+                    content: lds::atr_info(cmd, rsp),
+                },
+            );
+        }
+        self
+    }
+
+    /// Sets what [`monid_core::Transport::info`] reports (the link, not the chip).
+    #[must_use]
+    pub fn with_transport_info(mut self, info: TransportInfo) -> Self {
+        self.transport = info;
+        self
+    }
+
+    /// Replaces the content of an existing file, or adds an eMRTD application file with that
+    /// identifier (SFI = low five bits of the FID for 01xx identifiers). EF.COM and EF.SOD are
+    /// NOT recomputed.
+    #[must_use]
+    pub fn with_file(mut self, fid: u16, content: Vec<u8>) -> Self {
+        if let Some(f) = self.files.iter_mut().find(|f| f.fid == fid) {
+            f.content = content;
+        } else {
+            let sfi = (fid & 0xFF00 == 0x0100).then_some((fid & 0x1F) as u8);
+            self.files.push(File {
+                fid,
+                sfi,
+                location: Location::Emrtd,
+                content,
+            });
+        }
+        self
+    }
+}
