@@ -70,20 +70,25 @@ write("sm_unwrap", "protect_select", b"\x06" + bytes.fromhex("00A4020C00000001")
 write("sm_unwrap", "protect_read_aes", b"\x07" + bytes.fromhex("00B0000001000004"))
 write("sm_unwrap", "protect_read_ext", b"\x07" + bytes.fromhex("00B0000083FFFF"))
 
-# file_reader: config byte, then u16-length-prefixed responses.
+# file_reader: config byte, then responses, each with a length prefix: one byte up to 0xEF,
+# else F0 + 2 bytes or F1 + 3 bytes; an int stands for a transport error byte (F2 = tag lost).
 def script(cfg, *responses):
     out = bytes([cfg])
     for r in responses:
         if isinstance(r, int):
-            out += struct.pack(">H", r)
+            out += bytes([r])
+        elif len(r) <= 0xEF:
+            out += bytes([len(r)]) + r
+        elif len(r) <= 0xFFFF:
+            out += b"\xF0" + struct.pack(">H", len(r)) + r
         else:
-            out += struct.pack(">H", len(r)) + r
+            out += b"\xF1" + len(r).to_bytes(3, "big") + r
     return out
 
 write("file_reader", "dg1_sfi", script(0x01, DG1[:4] + OK, DG1[4:] + OK))
 write("file_reader", "dg1_select", script(0x00, OK, DG1[:4] + OK, DG1[4:] + OK))
 write("file_reader", "dg1_sfi_refused", script(0x01, b"\x6A\x82", OK, DG1[:4] + OK, DG1[4:] + OK))
-write("file_reader", "dg1_lost_resume", script(0x01, DG1[:4] + OK, DG1[4:40] + OK, 0xFFF0, OK, DG1[40:] + OK))
+write("file_reader", "dg1_lost_resume", script(0x01, DG1[:4] + OK, DG1[4:40] + OK, 0xF2, OK, DG1[40:] + OK))
 write("file_reader", "dg1_chunks", script(0x09, *([DG1[:4] + OK] + [DG1[i:i + 16] + OK for i in range(4, len(DG1), 16)])))
 write("file_reader", "dg2_not_found", script(0x40, b"\x6A\x82"))
 write("file_reader", "dg2_denied", script(0x40, b"\x69\x82"))
@@ -92,3 +97,43 @@ write("file_reader", "atr_then_dg1_ext", script(0x17, ATR_INFO + b"\x62\x82", DG
 write("file_reader", "unframed_eof", script(0x61, EF_COM + b"\x62\x82"))
 write("file_reader", "unframed_6b00", script(0x61, EF_COM + OK, b"\x6B\x00"))
 write("file_reader", "get_response", script(0x00, OK, b"\x61\x04", DG1[:4] + OK, DG1[4:] + OK))
+
+# LDS files and faces: copies of the independently generated test files in test-vectors/
+# (see test-vectors/lds/SOURCE.md and test-vectors/faces/SOURCE.md).
+VECTORS = os.path.join(HERE, "..", "test-vectors")
+
+def vec(*path):
+    with open(os.path.join(VECTORS, *path), "rb") as f:
+        return f.read()
+
+write("com", "ef_com_vicc", vec("lds", "ef_com_vicc.bin"))
+write("com", "ef_com_intended", vec("lds", "ef_com_intended.bin"))
+write("dg1", "dg1_vicc", vec("lds", "dg1_vicc.bin"))
+write("dg1", "dg1_td1", tlv(0x61, tlv(0x5F1F, TD1.encode())))
+write("dg1", "dg1_td2", tlv(0x61, tlv(0x5F1F, TD2.encode())))
+for name in ["dg2_19794_jp2", "dg2_19794_jpeg", "dg2_19794_vicc", "dg2_39794_j2c", "dg2_39794_jpeg"]:
+    write("dg2", name, vec("lds", name + ".bin"))
+write("dg2", "dg2_small", DG2_SMALL)
+write("dg11", "dg11", vec("lds", "dg11.bin"))
+write("dg12", "dg12", vec("lds", "dg12.bin"))
+write("dg15", "dg15_ec", vec("lds", "dg15_ec.bin"))
+write("dg15", "dg15_rsa", vec("lds", "dg15_rsa.bin"))
+# lds: first byte = the file's outer tag.
+write("lds", "sod", b"\x77" + vec("lds", "sod.bin"))
+write("lds", "dg7", b"\x67" + vec("lds", "dg7.bin"))
+write("lds", "dg14_raw", b"\x6E" + tlv(0x6E, tlv(0x31, tlv(0x30, tlv(0x06, b"\x04\x00\x7F\x00\x07\x02\x02\x02")))))
+write("lds", "dg11", b"\x6B" + vec("lds", "dg11.bin"))
+for name in ["face_grey.j2c", "face_grey.jp2", "face_grey.jpg", "face_rgb.j2c", "face_rgb.jp2", "face_rgb.jpg"]:
+    write("face_decode", name.replace(".", "_"), vec("faces", name))
+
+# Regressions (replayed by tests/seeds.rs, not fuzzing seeds): inputs that once failed.
+def regression(target, name, data):
+    d = os.path.join(HERE, "regressions", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+# An unframed EF that never ends: the reader must stop at the file-size cap (cfg bit 7: 512 B).
+regression("file_reader", "unframed_past_cap", script(0xE1, *[bytes(256) + OK] * 4))
+# A plain read past offset 32767 on a short-only link: the odd-INS READ BINARY must stay short.
+regression("file_reader", "odd_ins_short_link", script(0x61, *[bytes([i]) * 256 + OK for i in range(128)]))

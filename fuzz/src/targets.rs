@@ -6,7 +6,10 @@
 use monid_core::apdu::{Command, Response};
 use monid_core::channel::{AccessControl, Channel};
 use monid_core::crypto::{self, SmCipher};
+use monid_core::face::{DecodeLimits, FaceError, decode_image};
 use monid_core::files::{ChipCaps, EfRef, FileOutcome, FileReader, PartialFile, ReadPolicy};
+use monid_core::lds::dg1::MRZ_LENGTHS;
+use monid_core::lds::{Com, Dg1, Dg2, Dg11, Dg12, Dg15, FileId, dg2, sniff_image};
 use monid_core::mrz::{CivilDate, Mrz, MrzKey};
 use monid_core::rand::FixedRandom;
 use monid_core::sm::{SecureMessaging, Unprotected};
@@ -334,17 +337,44 @@ fn echo_response(sm: &SecureMessaging, cipher: SmCipher, plain: &[u8]) -> Option
 // ---------------------------------------------------------------------------------------------
 // file_reader
 
-/// A chip whose answers come from the fuzz input: each response is a big-endian u16 length and
-/// that many bytes; lengths 0xFFF0.. stand for transport errors. When the input runs out the
-/// tag is lost.
+/// A chip whose answers come from the fuzz input. Each answer starts with a byte: 00-EF is the
+/// length of the response that follows, F0 and F1 announce a 2- or 3-byte big-endian length,
+/// F2-FF stand for transport errors (tag lost, timeout, response too long, other, cancelled).
+/// When the input runs out the tag is lost.
 struct ScriptedChip<'a> {
     script: &'a [u8],
     info: TransportInfo,
     exchanges: usize,
 }
 
+/// True when `apdu` is a well-formed short command APDU (ISO/IEC 7816-4 §5.1 cases 1-4S).
+fn is_short_apdu(apdu: &[u8]) -> bool {
+    if apdu.len() <= 5 {
+        // Case 1 (header only) or case 2S (any Le byte, 00 = 256).
+        return apdu.len() >= 4;
+    }
+    // Cases 3S and 4S: a non-zero Lc (a zero here starts an extended length field).
+    match apdu.get(4) {
+        Some(&lc) if lc != 0 => {
+            let lc = usize::from(lc);
+            apdu.len() == 5 + lc || apdu.len() == 6 + lc
+        }
+        _ => false,
+    }
+}
+
 /// Upper bound on exchanges per run (a guard: each response costs at least 2 input bytes).
 const MAX_EXCHANGES: usize = 100_000;
+
+impl ScriptedChip<'_> {
+    fn take_len<const N: usize>(&mut self) -> usize {
+        let Some((len, rest)) = self.script.split_first_chunk::<N>() else {
+            return 0;
+        };
+        self.script = rest;
+        len.iter().fold(0, |acc, b| (acc << 8) | usize::from(*b))
+    }
+}
 
 impl Transport for ScriptedChip<'_> {
     fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -353,27 +383,32 @@ impl Transport for ScriptedChip<'_> {
         assert!(command.len() >= 4, "command shorter than a header");
         if !self.info.extended_length {
             assert!(
-                command.len() <= self.info.max_command_len,
-                "command of {} bytes on a short-only link",
+                is_short_apdu(command),
+                "extended-length command ({} bytes) on a short-only link",
                 command.len()
             );
         }
-        let Some((len, rest)) = self.script.split_first_chunk::<2>() else {
+        assert!(
+            command.len() <= self.info.max_command_len,
+            "command too long for the link"
+        );
+        let Some((&kind, rest)) = self.script.split_first() else {
             return Err(TransportError::TagLost);
         };
-        let len = u16::from_be_bytes(*len);
         self.script = rest;
-        match len {
-            0xFFF0 => return Err(TransportError::TagLost),
-            0xFFF1 => return Err(TransportError::Timeout),
-            0xFFF2 => return Err(TransportError::ResponseTooLong),
-            0xFFF3 => return Err(TransportError::Other("link".into())),
-            0xFFF4..=0xFFFF => return Err(TransportError::Cancelled),
-            _ => {}
-        }
+        let len = match kind {
+            0x00..=0xEF => usize::from(kind),
+            0xF0 => self.take_len::<2>(),
+            0xF1 => self.take_len::<3>(),
+            0xF2..=0xF3 => return Err(TransportError::TagLost),
+            0xF4 => return Err(TransportError::Timeout),
+            0xF5..=0xF6 => return Err(TransportError::ResponseTooLong),
+            0xF7..=0xFD => return Err(TransportError::Other("link".into())),
+            _ => return Err(TransportError::Cancelled),
+        };
         let (resp, rest) = self
             .script
-            .split_at_checked(usize::from(len))
+            .split_at_checked(len)
             .unwrap_or((self.script, &[]));
         self.script = rest;
         Ok(resp.to_vec())
@@ -386,14 +421,15 @@ impl Transport for ScriptedChip<'_> {
 
 /// First byte: policy and link (bit 0 use_sfi, bit 1 allow_extended, bit 2 link extended,
 /// bit 3 fixed 0x10-byte chunks, bit 4 read EF.ATR/INFO first and learn from it, bits 5-6 which
-/// EF: DG1 with SFI, DG2 without, an unframed EF), then the chip's responses. The main EF is read
+/// EF: DG1 with SFI, DG2 without, an unframed EF; bit 7 a 512-byte file-size cap instead of
+/// 64 KiB), then the chip's responses. The main EF is read
 /// up to three times over fresh channels (resumption) while the link keeps failing.
 pub fn file_reader(data: &[u8]) {
     let Some((&cfg, script)) = data.split_first() else {
         return;
     };
     let policy = ReadPolicy {
-        max_file_size: 64 * 1024,
+        max_file_size: if cfg & 0x80 != 0 { 512 } else { 64 * 1024 },
         use_sfi: cfg & 1 != 0,
         allow_extended: cfg & 2 != 0,
         fixed_chunk: (cfg & 8 != 0).then_some(0x10),
@@ -470,6 +506,9 @@ pub fn file_reader(data: &[u8]) {
             }
             last = (n, total);
         });
+        if std::env::var_os("FUZZ_DEBUG").is_some() {
+            eprintln!("{out:?} {file:?} {:?}", reader.caps);
+        }
         assert!(file.data.len() >= before, "resumed file lost bytes");
         assert!(file.data.len() <= policy.max_file_size.max(before));
         match out {
@@ -485,5 +524,113 @@ pub fn file_reader(data: &[u8]) {
             Ok(_) => return,
             Err(_) => reader.forget_selection(),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LDS files and face decoding
+
+/// `Com::parse` and its accessors.
+pub fn com(data: &[u8]) {
+    if let Ok(c) = Com::parse(data) {
+        let _ = c.lds_version_numbers();
+        let _ = c.lists(FileId::Dg2);
+        for dg in &c.data_groups {
+            assert!(c.lists(*dg));
+        }
+    }
+}
+
+/// `Dg1::parse`, then the MRZ parser on what it returned.
+pub fn dg1(data: &[u8]) {
+    if let Ok(d) = Dg1::parse(data) {
+        assert!(MRZ_LENGTHS.contains(&d.mrz.len()));
+        let _ = d.parse_mrz();
+        let _ = format!("{d:?}");
+    }
+}
+
+/// `Dg2::parse`, and the two face record parsers directly on the input.
+pub fn dg2(data: &[u8]) {
+    if let Ok(d) = Dg2::parse(data) {
+        assert!(!d.faces.is_empty() && d.faces.len() <= dg2::MAX_FACES);
+        for f in &d.faces {
+            assert!(f.data.len() <= data.len());
+            assert_eq!(f.format, sniff_image(&f.data));
+        }
+        let _ = format!("{d:?}");
+    }
+    let _ = dg2::parse_biometric_group(FileId::Dg2, data);
+    let _ = dg2::parse_iso19794_5(data);
+    let _ = dg2::parse_iso39794_5(data);
+}
+
+/// `Dg11::parse`.
+pub fn dg11(data: &[u8]) {
+    if let Ok(d) = Dg11::parse(data) {
+        let _ = format!("{d:?}");
+    }
+}
+
+/// `Dg12::parse`.
+pub fn dg12(data: &[u8]) {
+    if let Ok(d) = Dg12::parse(data) {
+        let _ = format!("{d:?}");
+    }
+}
+
+/// `Dg15::parse`.
+pub fn dg15(data: &[u8]) {
+    if let Ok(d) = Dg15::parse(data) {
+        assert!(d.spki.len() <= data.len());
+        let _ = format!("{d:?}");
+    }
+}
+
+/// Every other LDS file through `lds::parse` (EF.SOD, DG7, the raw ones): the first byte is the
+/// file's outer tag (or, when no file has that tag, a data group number).
+pub fn lds(data: &[u8]) {
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let Some(file) = FileId::from_tag(sel).or_else(|| FileId::from_dg_number(sel % 17)) else {
+        return;
+    };
+    if let Ok(parsed) = monid_core::lds::parse(file, rest) {
+        let _ = format!("{parsed:?}");
+    }
+    let _ = monid_core::lds::unwrap_file(file, rest);
+}
+
+/// Limits for the face decoding target: smaller than the defaults, so that one input decodes
+/// in milliseconds, with the same checks.
+const FUZZ_DECODE_LIMITS: DecodeLimits = DecodeLimits {
+    max_width: 1024,
+    max_height: 1024,
+    max_rgb_bytes: 4 * 1024 * 1024,
+    max_tiles: 256,
+};
+
+/// `decode_image` (JPEG and JPEG 2000, by magic bytes) within small limits.
+///
+/// The decoders may panic on hostile input; `face` catches that ([`FaceError::DecoderPanicked`]).
+/// The libFuzzer binary installs [`crate::tolerate_decoder_panics`] so that such a caught panic
+/// is not reported as a crash; a panic anywhere else still is.
+pub fn face_decode(data: &[u8]) {
+    match decode_image(data, &FUZZ_DECODE_LIMITS) {
+        Ok(p) => {
+            assert!(p.width > 0 && p.height > 0);
+            assert!(p.width <= FUZZ_DECODE_LIMITS.max_width);
+            assert!(p.height <= FUZZ_DECODE_LIMITS.max_height);
+            assert_eq!(
+                p.rgb.len() as u64,
+                u64::from(p.width) * u64::from(p.height) * 3
+            );
+            let _ = p.get(0, 0);
+        }
+        Err(FaceError::DecoderPanicked { .. }) => {
+            crate::DECODER_PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Err(_) => {}
     }
 }

@@ -5,7 +5,7 @@
 //! cargo test --manifest-path fuzz/Cargo.toml --no-default-features
 //! ```
 //!
-//! `MONID_FUZZ_ITERS` sets the mutations per target (default 2000).
+//! `MONID_FUZZ_ITERS` sets the mutations per target (default 300, 3000 with `--release`).
 
 use std::fs;
 use std::path::Path;
@@ -92,7 +92,7 @@ fn seeds_and_mutations_do_not_panic() {
     let iters: usize = std::env::var("MONID_FUZZ_ITERS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
+        .unwrap_or(if cfg!(debug_assertions) { 300 } else { 3000 });
     for (name, target) in TARGETS {
         let seeds = inputs(&root.join("seeds").join(name));
         assert!(!seeds.is_empty(), "no seeds for {name}");
