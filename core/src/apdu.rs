@@ -96,11 +96,21 @@ impl Command {
     /// Encodes the command, in short form when possible, extended when `allow_extended` and
     /// needed. Ne = 256 is short Le 00; Ne = 65536 is extended Le 0000.
     pub fn encode(&self, allow_extended: bool) -> Result<Vec<u8>, EncodeError> {
-        let nc = self.data.len();
         let extended = self.needs_extended();
         if extended && !allow_extended {
             return Err(EncodeError::TooLong);
         }
+        self.encode_form(extended)
+    }
+
+    /// Encodes the command in extended form even when the short form would do (to probe
+    /// whether a chip really accepts extended length).
+    pub fn encode_extended(&self) -> Result<Vec<u8>, EncodeError> {
+        self.encode_form(true)
+    }
+
+    fn encode_form(&self, extended: bool) -> Result<Vec<u8>, EncodeError> {
+        let nc = self.data.len();
         if nc > EXTENDED_MAX_NC || self.ne.is_some_and(|ne| ne > EXTENDED_MAX_NE || ne == 0) {
             return Err(EncodeError::TooLong);
         }
@@ -369,6 +379,11 @@ mod tests {
         let c2e = Command::new(0x00, 0xB0, 0, 0).with_ne(1000);
         assert_eq!(c2e.encode(false), Err(EncodeError::TooLong));
         assert_eq!(c2e.encode(true).unwrap(), [0, 0xB0, 0, 0, 0, 0x03, 0xE8]);
+        let sel = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(vec![0xA0, 0x00]);
+        assert_eq!(
+            sel.encode_extended().unwrap(),
+            [0, 0xA4, 4, 0x0C, 0, 0, 2, 0xA0, 0]
+        );
         let c2m = Command::new(0x00, 0xB0, 0, 0).with_ne(65536);
         assert_eq!(c2m.encode(true).unwrap(), [0, 0xB0, 0, 0, 0, 0, 0]);
         let c4e = Command::new(0x00, 0x2A, 0, 0)

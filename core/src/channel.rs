@@ -136,9 +136,10 @@ impl<'a> Channel<'a> {
         self.counters
     }
 
-    /// The access-control epoch: changes every time access control runs.
+    /// The access-control epoch: changes every time access control runs, and already counts a
+    /// re-authentication that is pending (so a file selection made before it is not reused).
     pub fn epoch(&self) -> u32 {
-        self.epoch
+        self.epoch.wrapping_add(u32::from(self.resync_needed))
     }
 
     /// True when secure messaging is active.
@@ -290,13 +291,21 @@ impl<'a> Channel<'a> {
         Ok(Response { data, sw })
     }
 
+    /// Sends a plain command in extended form (no chaining), to probe extended length.
+    pub fn transmit_plain_extended(&mut self, command: &Command) -> Result<Response> {
+        self.exchange(command, true, false)
+    }
+
     /// One exchange on the link: cancellation check, encoding, counters, trace.
     fn exchange(&mut self, command: &Command, extended: bool, protected: bool) -> Result<Response> {
         self.trace_inner(None);
         self.check_cancelled()?;
-        let bytes = command
-            .encode(extended)
-            .map_err(|_| Error::Internal("command does not fit its APDU form"))?;
+        let bytes = if extended {
+            command.encode_extended()
+        } else {
+            command.encode(false)
+        }
+        .map_err(|_| Error::Internal("command does not fit its APDU form"))?;
         self.counters.apdus += 1;
         self.counters.bytes_sent += bytes.len() as u64;
         let mut trace = ApduTrace {

@@ -185,6 +185,9 @@ pub struct EfRef {
     /// True when the file is one BER-TLV object whose header gives its length. EF.ATR/INFO is
     /// not: it is read to its end in plain.
     pub framed: bool,
+    /// True when the short file identifier is fixed by the standard (EF.ATR/INFO's 01): a
+    /// refused short-identifier read then means the file is absent, without a SELECT to check.
+    pub sfi_only: bool,
 }
 
 /// Reads EFs over a [`Channel`] with an adaptive strategy.
@@ -419,6 +422,11 @@ impl FileReader {
                         }
                     }
                     progress(file.data.len(), file.total);
+                }
+                Status::FileNotFound | Status::WrongP1P2 | Status::InsNotSupported
+                    if by_sfi && ef.sfi_only =>
+                {
+                    return Ok(FileOutcome::NotFound(sw));
                 }
                 Status::FileNotFound if by_sfi => {
                     // Either the file is absent or the chip has no short identifiers: SELECT
@@ -726,6 +734,7 @@ mod tests {
             fid: id.0,
             sfi: Some(id.1),
             framed: true,
+            sfi_only: false,
         };
         let mut pf = PartialFile::default();
         let r = fr.read(&mut ch, &ef, &mut pf, &mut |_, _| {});
@@ -824,6 +833,7 @@ mod tests {
             fid: 0x010B,
             sfi: Some(11),
             framed: true,
+            sfi_only: false,
         };
         let mut pf = PartialFile {
             data: f.1[..1234].to_vec(),

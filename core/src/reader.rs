@@ -259,6 +259,7 @@ fn ef_ref(id: FileId) -> EfRef {
         fid: id.fid(),
         sfi: Some(id.sfi()),
         framed: id != FileId::AtrInfo,
+        sfi_only: id == FileId::AtrInfo,
     }
 }
 
@@ -398,7 +399,27 @@ impl DocumentReader {
         // 2. The eMRTD application.
         self.progress(listener, Step::SelectApplication, None, &[]);
         let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
-        let r = ch.transmit_plain(&select)?;
+        let mut r = None;
+        if files.extended_in_use(ch) {
+            // Probe extended length in plain, before access control: a chip that advertises it
+            // and then refuses it costs one APDU here instead of a broken SM session later.
+            match ch.transmit_plain_extended(&select) {
+                Ok(resp)
+                    if !matches!(resp.sw.status(), Status::WrongLength | Status::WrongLe(_)) =>
+                {
+                    r = Some(resp);
+                }
+                Ok(_)
+                | Err(Error::Transport(
+                    crate::TransportError::Other(_) | crate::TransportError::ResponseTooLong,
+                )) => files.caps.extended_disabled = true,
+                Err(e) => return Err(e),
+            }
+        }
+        let r = match r {
+            Some(r) => r,
+            None => ch.transmit_plain(&select)?,
+        };
         match r.sw.status() {
             Status::Success => {}
             Status::FileNotFound => return Err(Error::Unsupported("no eMRTD application")),

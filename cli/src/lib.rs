@@ -1,0 +1,18 @@
+//! # monid-cli
+//!
+//! The pieces of the `monid` command that are worth testing on their own: the PC/SC transport
+//! ([`pcsc`]), the access-key input ([`keys`]), private output files and PNG ([`output`]), the
+//! summary ([`summary`]), the progress bar ([`progress`]), the redacted APDU trace ([`trace`]),
+//! the glue to the core's reader ([`session`]) and the exit codes ([`exit`]).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod exit;
+pub mod keys;
+pub mod output;
+pub mod pcsc;
+pub mod progress;
+pub mod session;
+pub mod summary;
+pub mod trace;

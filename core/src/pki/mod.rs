@@ -1,0 +1,15 @@
+//! Passive authentication and the PKI it needs.
+//!
+//! This module tree owns verifying signed security objects (EF.SOD, EF.CardSecurity, CSCA master
+//! lists) against trust stores the caller provides, and the report that says what passed. It is
+//! public-key verification only: no secret key ever enters it, and the generic elliptic-curve
+//! code in it must never be used with a secret scalar. It reads nothing from a chip and knows no
+//! clock: the caller passes the bytes and "now".
+
+pub mod ber;
+pub mod error;
+pub mod oid;
+pub mod time;
+
+pub use error::PkiError;
+pub use time::Timestamp;
