@@ -421,7 +421,7 @@ impl Transport for ScriptedChip<'_> {
 
 /// First byte: policy and link (bit 0 use_sfi, bit 1 allow_extended, bit 2 link extended,
 /// bit 3 fixed 0x10-byte chunks, bit 4 read EF.ATR/INFO first and learn from it, bits 5-6 which
-/// EF: DG1 with SFI, DG2 without, an unframed EF; bit 7 a 512-byte file-size cap instead of
+/// EF: DG1 with SFI, DG2 without, an unframed EF with a standard SFI; bit 7 a 512-byte file-size cap instead of
 /// 64 KiB), then the chip's responses. The main EF is read
 /// up to three times over fresh channels (resumption) while the link keeps failing.
 pub fn file_reader(data: &[u8]) {
@@ -458,6 +458,7 @@ pub fn file_reader(data: &[u8]) {
             fid: 0x2F01,
             sfi: Some(0x01),
             framed: false,
+            sfi_only: true,
         };
         let mut file = PartialFile::default();
         let mut ch = Channel::new(&mut chip, &cancel, &(), &mut rng);
@@ -477,18 +478,21 @@ pub fn file_reader(data: &[u8]) {
             fid: 0x0101,
             sfi: Some(0x01),
             framed: true,
+            sfi_only: false,
         },
         2 => EfRef {
             name: "DG2",
             fid: 0x0102,
             sfi: None,
             framed: true,
+            sfi_only: false,
         },
         _ => EfRef {
             name: "EF.CardAccess",
             fid: 0x011C,
             sfi: Some(0x1C),
             framed: false,
+            sfi_only: true,
         },
     };
     let mut file = PartialFile::default();
