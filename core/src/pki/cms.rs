@@ -536,3 +536,184 @@ fn parse_algorithm_protection<'a>(v: &Element<'a>) -> Result<AlgorithmProtection
         mac_algorithm,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tlv::encode as tlv;
+
+    fn oid_tlv(dotted: &str) -> Vec<u8> {
+        tlv(0x06, &oid::encode(dotted).unwrap())
+    }
+
+    fn alg(dotted: &str) -> Vec<u8> {
+        tlv(0x30, &oid_tlv(dotted))
+    }
+
+    fn attr(dotted: &str, value: &[u8]) -> Vec<u8> {
+        tlv(0x30, &[oid_tlv(dotted), tlv(0x31, value)].concat())
+    }
+
+    /// A minimal SignedData with the given certificates [0] content, crls [1] content and
+    /// signed attributes content.
+    fn signed_data(certs: Option<&[u8]>, crls: Option<&[u8]>, attrs: Option<&[u8]>) -> Vec<u8> {
+        let encap = tlv(
+            0x30,
+            &[
+                oid_tlv(oid::LDS_SECURITY_OBJECT),
+                tlv(0xA0, &tlv(0x04, b"content")),
+            ]
+            .concat(),
+        );
+        let name = tlv(0x30, &[]);
+        let mut si = vec![
+            tlv(0x02, &[1]),
+            tlv(0x30, &[name, tlv(0x02, &[0x00, 0x80])].concat()),
+            alg(oid::SHA256),
+        ];
+        if let Some(a) = attrs {
+            si.push(tlv(0xA0, a));
+        }
+        si.push(alg(oid::SHA256_WITH_RSA));
+        si.push(tlv(0x04, &[1, 2, 3]));
+        si.push(tlv(0xA1, &attr("1.2.3.4", &[0x05, 0x00])));
+        let mut sd = vec![tlv(0x02, &[3]), tlv(0x31, &alg(oid::SHA256)), encap];
+        if let Some(c) = certs {
+            sd.push(tlv(0xA0, c));
+        }
+        if let Some(c) = crls {
+            sd.push(tlv(0xA1, c));
+        }
+        sd.push(tlv(0x31, &tlv(0x30, &si.concat())));
+        tlv(
+            0x30,
+            &[
+                oid_tlv(oid::SIGNED_DATA),
+                tlv(0xA0, &tlv(0x30, &sd.concat())),
+            ]
+            .concat(),
+        )
+    }
+
+    #[test]
+    fn minimal_signed_data() {
+        let bytes = signed_data(None, None, None);
+        let sd = parse_signed_data(&bytes).unwrap();
+        assert_eq!(sd.econtent, b"content");
+        assert!(sd.certificates.is_empty() && sd.crls.is_empty());
+        let si = &sd.signer_infos[0];
+        assert!(si.signed_attrs.is_none());
+        assert_eq!(
+            si.sid,
+            SignerIdentifier::IssuerAndSerial {
+                issuer: &[0x30, 0x00],
+                serial: &[0x00, 0x80]
+            }
+        );
+        assert_eq!(si.signature, [1, 2, 3]);
+        assert!(format!("{sd:?}").contains("econtent_len: 7"));
+    }
+
+    #[test]
+    fn other_certificate_choices_are_noted_and_skipped() {
+        let cert = tlv(0x30, &tlv(0x30, &[]));
+        let certs = [
+            cert.clone(),
+            tlv(0xA1, &[0x05, 0x00]),
+            tlv(0xA2, &[0x05, 0x00]),
+            tlv(0xA3, &[]),
+        ]
+        .concat();
+        let crls = [tlv(0x30, &[0x05, 0x00]), tlv(0xA1, &[0x05, 0x00])].concat();
+        let bytes = signed_data(Some(&certs), Some(&crls), None);
+        let sd = parse_signed_data(&bytes).unwrap();
+        assert_eq!(sd.certificates, [cert.as_slice()]);
+        assert_eq!(sd.crls, [[0x30, 0x02, 0x05, 0x00].as_slice()]);
+        assert_eq!(sd.notes.len(), 4);
+        // A primitive INTEGER is no CertificateChoice.
+        let bytes = signed_data(Some(&tlv(0x02, &[1])), None, None);
+        assert!(parse_signed_data(&bytes).is_err());
+    }
+
+    #[test]
+    fn caps_on_certificates_crls_and_attributes() {
+        let cert = tlv(0x30, &[]);
+        let certs = cert.repeat(MAX_CERTIFICATES);
+        assert!(parse_signed_data(&signed_data(Some(&certs), None, None)).is_ok());
+        let certs = cert.repeat(MAX_CERTIFICATES + 1);
+        assert_eq!(
+            parse_signed_data(&signed_data(Some(&certs), None, None)).unwrap_err(),
+            PkiError::Invalid("too many certificates")
+        );
+        let crls = cert.repeat(MAX_CRLS + 1);
+        assert_eq!(
+            parse_signed_data(&signed_data(None, Some(&crls), None)).unwrap_err(),
+            PkiError::Invalid("too many CRLs")
+        );
+        let a = attr("1.2.3.4", &[0x05, 0x00]);
+        let sd = signed_data(None, None, Some(&a.repeat(MAX_ATTRIBUTES)));
+        let parsed = parse_signed_data(&sd).unwrap();
+        let attrs = parsed.signer_infos[0].signed_attrs.as_ref().unwrap();
+        assert_eq!(attrs.others.len(), MAX_ATTRIBUTES);
+        assert_eq!(attrs.others[0], ("1.2.3.4".to_string(), a.as_slice()));
+        let sd = signed_data(None, None, Some(&a.repeat(MAX_ATTRIBUTES + 1)));
+        assert_eq!(
+            parse_signed_data(&sd).unwrap_err(),
+            PkiError::Invalid("too many signed attributes")
+        );
+    }
+
+    #[test]
+    fn signed_attribute_checks() {
+        let md = attr(oid::ATTR_MESSAGE_DIGEST, &tlv(0x04, &[9; 32]));
+        let ct = attr(oid::ATTR_CONTENT_TYPE, &oid_tlv(oid::LDS_SECURITY_OBJECT));
+        let ok = [ct.clone(), md.clone()].concat();
+        let bytes = signed_data(None, None, Some(&ok));
+        let sd = parse_signed_data(&bytes).unwrap();
+        let a = sd.signer_infos[0].signed_attrs.as_ref().unwrap();
+        assert_eq!(a.message_digest.as_deref(), Some(&[9u8; 32][..]));
+        let sb = a.signed_bytes();
+        assert_eq!(sb[0], 0x31);
+        assert_eq!(sb[1..], a.raw[1..]);
+        assert_eq!(sb[2..], ok[..]);
+        for (attrs, err) in [
+            (
+                [ok.clone(), md.clone()].concat(),
+                "duplicate messageDigest attribute",
+            ),
+            (
+                [ok.clone(), ct.clone()].concat(),
+                "duplicate contentType attribute",
+            ),
+        ] {
+            let bytes = signed_data(None, None, Some(&attrs));
+            assert_eq!(
+                parse_signed_data(&bytes).unwrap_err(),
+                PkiError::Invalid(err)
+            );
+        }
+        // Two values in one messageDigest attribute.
+        let two = attr(
+            oid::ATTR_MESSAGE_DIGEST,
+            &[tlv(0x04, &[1]), tlv(0x04, &[2])].concat(),
+        );
+        assert!(parse_signed_data(&signed_data(None, None, Some(&two))).is_err());
+        // A signingTime that is not a time.
+        let bad = attr(oid::ATTR_SIGNING_TIME, &tlv(0x17, b"99999999"));
+        assert!(parse_signed_data(&signed_data(None, None, Some(&bad))).is_err());
+    }
+
+    #[test]
+    fn structural_errors() {
+        let good = signed_data(None, None, None);
+        // Not a SEQUENCE at the top.
+        let mut bytes = good.clone();
+        bytes[0] = 0x31;
+        assert!(parse_signed_data(&bytes).is_err());
+        assert!(parse_signed_data(&[]).is_err());
+        assert_eq!(
+            parse_signed_data(&[0x30, 0x00]).unwrap_err(),
+            PkiError::Malformed("ContentInfo")
+        );
+    }
+}

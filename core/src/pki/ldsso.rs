@@ -234,3 +234,99 @@ pub fn parse_security_infos(econtent: &[u8]) -> Result<Vec<(String, &[u8])>, Pki
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tlv::encode as tlv;
+
+    fn dgh(n: &[u8], hash: &[u8]) -> Vec<u8> {
+        tlv(0x30, &[tlv(0x02, n), tlv(0x04, hash)].concat())
+    }
+
+    fn so(version: u8, hashes: &[Vec<u8>], info: Option<Vec<u8>>) -> Vec<u8> {
+        let alg = tlv(
+            0x30,
+            &[tlv(0x06, &oid::encode(oid::SHA1).unwrap()), tlv(0x05, &[])].concat(),
+        );
+        let mut body = vec![tlv(0x02, &[version]), alg, tlv(0x30, &hashes.concat())];
+        body.extend(info);
+        tlv(0x30, &body.concat())
+    }
+
+    #[test]
+    fn lds_security_object_rules() {
+        let h = [dgh(&[1], &[0xAA; 20]), dgh(&[15], &[0xBB; 20])];
+        let bytes = so(0, &h, None);
+        let parsed = parse_lds_security_object(&bytes).unwrap();
+        assert_eq!(parsed.hash_algorithm_oid, oid::SHA1);
+        assert_eq!(parsed.hash_of(15), Some(&[0xBB; 20][..]));
+
+        let info = tlv(0x30, &[tlv(0x13, b"0107"), tlv(0x13, b"040000")].concat());
+        assert!(parse_lds_security_object(&so(1, &h, Some(info.clone()))).is_ok());
+        assert!(parse_lds_security_object(&so(0, &h, Some(info))).is_err());
+        assert!(parse_lds_security_object(&so(2, &h, None)).is_err());
+        let bad_info = tlv(0x30, &[tlv(0x13, b"01\x0007"), tlv(0x13, b"0")].concat());
+        assert!(parse_lds_security_object(&so(1, &h, Some(bad_info))).is_err());
+
+        let dup = [dgh(&[1], &[1]), dgh(&[1], &[2])];
+        assert_eq!(
+            parse_lds_security_object(&so(0, &dup, None)).unwrap_err(),
+            PkiError::Invalid("duplicate data-group number")
+        );
+        for n in [&[0u8][..], &[17], &[0xFF], &[1, 0]] {
+            assert!(parse_lds_security_object(&so(0, &[dgh(n, &[1])], None)).is_err());
+        }
+        let all: Vec<Vec<u8>> = (1..=16u8).map(|n| dgh(&[n], &[n])).collect();
+        assert_eq!(
+            parse_lds_security_object(&so(0, &all, None))
+                .unwrap()
+                .hashes
+                .len(),
+            16
+        );
+        let mut too_many = all.clone();
+        too_many.push(dgh(&[3], &[3]));
+        assert_eq!(
+            parse_lds_security_object(&so(0, &too_many, None)).unwrap_err(),
+            PkiError::Invalid("more than 16 data-group hashes")
+        );
+        assert!(parse_lds_security_object(&so(0, &[], None)).is_err());
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert!(parse_lds_security_object(&trailing).is_err());
+    }
+
+    #[test]
+    fn master_list_and_security_infos_rules() {
+        let cert = tlv(0x30, &tlv(0x30, &[]));
+        let ml = |v: u8, entries: &[u8]| tlv(0x30, &[tlv(0x02, &[v]), tlv(0x31, entries)].concat());
+        assert_eq!(
+            parse_master_list(&ml(0, &cert.repeat(2))).unwrap(),
+            vec![cert.clone(), cert.clone()]
+        );
+        assert!(parse_master_list(&ml(1, &cert)).is_err());
+        assert!(parse_master_list(&ml(0, &tlv(0x02, &[1]))).is_err());
+
+        let oid_tlv = tlv(0x06, &oid::encode("0.4.0.127.0.7.2.2.2").unwrap());
+        let info = tlv(0x30, &[oid_tlv.clone(), tlv(0x02, &[1])].concat());
+        let with_opt = tlv(
+            0x30,
+            &[oid_tlv.clone(), tlv(0x02, &[1]), tlv(0x02, &[2])].concat(),
+        );
+        let set = tlv(0x31, &[info.clone(), with_opt].concat());
+        let infos = parse_security_infos(&set).unwrap();
+        assert_eq!(infos.len(), 2);
+        assert_eq!(
+            infos[0],
+            ("0.4.0.127.0.7.2.2.2".to_string(), info.as_slice())
+        );
+        // No requiredData; too many fields; not a SET.
+        assert!(parse_security_infos(&tlv(0x31, &tlv(0x30, &oid_tlv))).is_err());
+        let four = tlv(0x30, &[oid_tlv.clone(), tlv(0x02, &[1]).repeat(3)].concat());
+        assert!(parse_security_infos(&tlv(0x31, &four)).is_err());
+        assert!(parse_security_infos(&tlv(0x30, &info)).is_err());
+        let many = tlv(0x31, &info.repeat(MAX_SECURITY_INFOS + 1));
+        assert!(parse_security_infos(&many).is_err());
+    }
+}
