@@ -7,7 +7,9 @@
 //! clock: the caller passes the bytes and "now".
 
 pub mod ber;
+pub mod cms;
 pub mod error;
+pub mod ldsso;
 pub mod oid;
 pub mod time;
 
