@@ -120,16 +120,7 @@ impl ReadListener for Listener<'_> {
     }
 
     fn apdu(&self, t: &ApduTrace) {
-        self.events.apdu(&TraceLine {
-            header: t.header,
-            nc: t.nc,
-            ne: t.ne,
-            extended: t.extended,
-            protected: t.protected,
-            response_len: t.response_len,
-            sw: t.sw.map(|s| s.0),
-            inner_sw: t.inner_sw.map(|s| s.0),
-        });
+        self.events.apdu(t);
     }
 }
 

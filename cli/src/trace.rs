@@ -4,26 +4,8 @@
 //! short or extended form, protected by secure messaging or not, response length and status
 //! words. It never receives, and so never prints, command or response data.
 
-/// One exchange, as far as it may be logged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TraceLine {
-    /// CLA INS P1 P2 as sent.
-    pub header: [u8; 4],
-    /// Command data length as sent.
-    pub nc: usize,
-    /// Ne as sent.
-    pub ne: Option<usize>,
-    /// Extended-length form.
-    pub extended: bool,
-    /// Protected by secure messaging.
-    pub protected: bool,
-    /// Response data length as received.
-    pub response_len: usize,
-    /// Status word on the link (`None`: the link failed).
-    pub sw: Option<u16>,
-    /// Status word inside the secure-messaging response, when protected.
-    pub inner_sw: Option<u16>,
-}
+/// One exchange as the core reports it: header, lengths and status words only.
+pub use monid_core::channel::ApduTrace as TraceLine;
 
 /// A human name for an instruction byte.
 pub fn ins_name(ins: u8) -> &'static str {
@@ -48,11 +30,11 @@ pub fn format(index: u64, t: &TraceLine) -> String {
         None => "Le=-".to_owned(),
     };
     let sw = match t.sw {
-        Some(sw) => format!("{sw:04X}"),
+        Some(sw) => format!("{:04X}", sw.0),
         None => "link failed".to_owned(),
     };
     let inner = match t.inner_sw {
-        Some(sw) => format!(" (inner {sw:04X})"),
+        Some(sw) => format!(" (inner {:04X})", sw.0),
         None => String::new(),
     };
     format!(
@@ -78,8 +60,8 @@ mod tests {
             extended: false,
             protected: true,
             response_len: 30,
-            sw: Some(0x9000),
-            inner_sw: Some(0x9000),
+            sw: Some(monid_core::apdu::StatusWord(0x9000)),
+            inner_sw: Some(monid_core::apdu::StatusWord(0x9000)),
         };
         let s = format(3, &t);
         assert!(s.contains("0C B0 9E 00 READ BINARY"), "{s}");

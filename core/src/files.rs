@@ -335,6 +335,13 @@ impl FileReader {
                 }
                 None => self.chunk(ch),
             };
+            // Above offset 32767 the odd INS wraps the data in DO'53' and Ne counts its header
+            // (up to 4 bytes): keep Ne within a short APDU unless extended length is in use.
+            let want = if offset > 0x7FFF && !self.extended_in_use(ch) {
+                want.min(crate::apdu::SHORT_MAX_NE - 4)
+            } else {
+                want
+            };
             let by_sfi = self.policy.use_sfi
                 && self.caps.sfi != Some(false)
                 && offset <= 0xFF
@@ -398,6 +405,14 @@ impl FileReader {
                         continue;
                     }
                     stalls = 0;
+                    // A framed file is capped when its header is read; an unframed one here.
+                    if !ef.framed && offset.saturating_add(take) > self.policy.max_file_size {
+                        return Err(Error::Chip(ChipError::FileTooLarge {
+                            file: ef.name,
+                            len: offset.saturating_add(take),
+                            cap: self.policy.max_file_size,
+                        }));
+                    }
                     file.data.extend_from_slice(chunk);
                     if file.total.is_none() {
                         if ef.framed {

@@ -9,9 +9,11 @@
 pub mod ber;
 pub mod cert;
 pub mod chain;
+pub mod cms;
 pub mod country;
 pub mod crl;
 pub mod error;
+pub mod ldsso;
 pub mod name;
 pub mod oid;
 pub mod time;

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora under fuzz/seeds/<target>/ (small valid inputs per target).
+
+Sources: the vicc ePass file contents (shared peers notes), the ICAO 9303 specimen MRZs
+(TD1/TD2/TD3, as in core/src/mrz.rs tests), the ICAO 9303-11 Appendix D.4 protected response
+(test-vectors/icao9303-11-appendix-d.json). Re-run after changing a target's input format.
+"""
+import os, struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+def tlv(tag, value):
+    t = tag.to_bytes((tag.bit_length() + 7) // 8 or 1, "big")
+    n = len(value)
+    if n < 0x80: l = bytes([n])
+    elif n <= 0xFF: l = bytes([0x81, n])
+    else: l = bytes([0x82]) + n.to_bytes(2, "big")
+    return t + l + value
+
+TD3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+TD1 = "I<UTOD231458907<<<<<<<<<<<<<<<7408122F1204159UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
+TD2 = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<D231458907UTO7408122F1204159<<<<<<<6"
+VICC_MRZ = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C<3UTO6908061F9406236ZE184226B<<<<<14"
+
+EF_COM = tlv(0x60, tlv(0x5F01, b"0107") + tlv(0x5F36, b"040000") + tlv(0x5C, bytes([0x61, 0x75])))
+DG1 = tlv(0x61, tlv(0x5F1F, VICC_MRZ.encode()))
+DG2_SMALL = tlv(0x75, tlv(0x7F61, tlv(0x02, b"\x01") + tlv(0x7F60, tlv(0xA1, tlv(0x87, b"\x01\x01") + tlv(0x88, b"\x05\x01")) + tlv(0x5F2E, b"FAC\x00010\x00" + bytes(16)))))
+ATR_INFO = tlv(0x7F66, tlv(0x02, b"\xFF\xFF") + tlv(0x02, b"\xFF\xFF")) + tlv(0x47, b"\x00\x00\x40")
+
+def write(target, name, data):
+    d = os.path.join(HERE, "seeds", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+OK = b"\x90\x00"
+
+# apdu_response: raw responses (also read as command header + Ne selector + data).
+write("apdu_response", "ok", OK)
+write("apdu_response", "not_found", b"\x6A\x82")
+write("apdu_response", "dg1", DG1 + OK)
+write("apdu_response", "eof", DG1[:10] + b"\x62\x82")
+write("apdu_response", "more", b"\x61\x10")
+write("apdu_response", "cmd_select", bytes.fromhex("00A4020C000000011E"))
+write("apdu_response", "cmd_read_ext", bytes.fromhex("00B0000002FFFF"))
+
+# tlv
+write("tlv", "ef_com", EF_COM)
+write("tlv", "dg1", DG1)
+write("tlv", "dg2", DG2_SMALL)
+write("tlv", "atr_info", ATR_INFO)
+write("tlv", "long_len", bytes.fromhex("5F2E820004") + b"abcd")
+
+# mrz
+write("mrz", "td3", TD3.encode())
+write("mrz", "td3_lines", (TD3[:44] + "\n" + TD3[44:]).encode())
+write("mrz", "td1", (TD1[:30] + "\n" + TD1[30:60] + "\n" + TD1[60:]).encode())
+write("mrz", "td2", TD2.encode())
+write("mrz", "vicc", VICC_MRZ.encode())
+write("mrz", "key", b"L898902C<|690806|940623")
+write("mrz", "key_short", b"D23145890734|74<<<<|120415")
+
+# sm_unwrap: selector byte (bit 0 AES, bits 1-2 mode), then the mode's input.
+write("sm_unwrap", "raw_des3_appd4", b"\x00" + bytes.fromhex("8709019FF0EC34F9922651990290008E08AD55CC17140B2DED9000"))
+write("sm_unwrap", "raw_status_only", b"\x01" + bytes.fromhex("6A82"))
+write("sm_unwrap", "mac_des3", b"\x04" + bytes.fromhex("8709019FF0EC34F9922651") + bytes.fromhex("99029000") + OK)
+write("sm_unwrap", "mac_aes", b"\x05" + b"\x87\x11\x01" + bytes(range(16)) + bytes.fromhex("99029000") + OK)
+write("sm_unwrap", "mac_aes_85", b"\x05" + b"\x85\x10" + bytes(range(16)) + OK)
+write("sm_unwrap", "protect_select", b"\x06" + bytes.fromhex("00A4020C00000001") + b"\x1E")
+write("sm_unwrap", "protect_read_aes", b"\x07" + bytes.fromhex("00B0000001000004"))
+write("sm_unwrap", "protect_read_ext", b"\x07" + bytes.fromhex("00B0000083FFFF"))
+
+# file_reader: config byte, then responses, each with a length prefix: one byte up to 0xEF,
+# else F0 + 2 bytes or F1 + 3 bytes; an int stands for a transport error byte (F2 = tag lost).
+def script(cfg, *responses):
+    out = bytes([cfg])
+    for r in responses:
+        if isinstance(r, int):
+            out += bytes([r])
+        elif len(r) <= 0xEF:
+            out += bytes([len(r)]) + r
+        elif len(r) <= 0xFFFF:
+            out += b"\xF0" + struct.pack(">H", len(r)) + r
+        else:
+            out += b"\xF1" + len(r).to_bytes(3, "big") + r
+    return out
+
+write("file_reader", "dg1_sfi", script(0x01, DG1[:4] + OK, DG1[4:] + OK))
+write("file_reader", "dg1_select", script(0x00, OK, DG1[:4] + OK, DG1[4:] + OK))
+write("file_reader", "dg1_sfi_refused", script(0x01, b"\x6A\x82", OK, DG1[:4] + OK, DG1[4:] + OK))
+write("file_reader", "dg1_lost_resume", script(0x01, DG1[:4] + OK, DG1[4:40] + OK, 0xF2, OK, DG1[40:] + OK))
+write("file_reader", "dg1_chunks", script(0x09, *([DG1[:4] + OK] + [DG1[i:i + 16] + OK for i in range(4, len(DG1), 16)])))
+write("file_reader", "dg2_not_found", script(0x40, b"\x6A\x82"))
+write("file_reader", "dg2_denied", script(0x40, b"\x69\x82"))
+write("file_reader", "dg2_wrong_length", script(0x40, OK, DG2_SMALL[:4] + OK, b"\x67\x00", DG2_SMALL[4:] + OK))
+write("file_reader", "atr_then_dg1_ext", script(0x17, ATR_INFO + b"\x62\x82", DG1[:4] + OK, DG1[4:] + OK))
+write("file_reader", "unframed_eof", script(0x61, EF_COM + b"\x62\x82"))
+write("file_reader", "unframed_6b00", script(0x61, EF_COM + OK, b"\x6B\x00"))
+write("file_reader", "get_response", script(0x00, OK, b"\x61\x04", DG1[:4] + OK, DG1[4:] + OK))
+
+# LDS files and faces: copies of the independently generated test files in test-vectors/
+# (see test-vectors/lds/SOURCE.md and test-vectors/faces/SOURCE.md).
+VECTORS = os.path.join(HERE, "..", "test-vectors")
+
+def vec(*path):
+    with open(os.path.join(VECTORS, *path), "rb") as f:
+        return f.read()
+
+write("com", "ef_com_vicc", vec("lds", "ef_com_vicc.bin"))
+write("com", "ef_com_intended", vec("lds", "ef_com_intended.bin"))
+write("dg1", "dg1_vicc", vec("lds", "dg1_vicc.bin"))
+write("dg1", "dg1_td1", tlv(0x61, tlv(0x5F1F, TD1.encode())))
+write("dg1", "dg1_td2", tlv(0x61, tlv(0x5F1F, TD2.encode())))
+for name in ["dg2_19794_jp2", "dg2_19794_jpeg", "dg2_19794_vicc", "dg2_39794_j2c", "dg2_39794_jpeg"]:
+    write("dg2", name, vec("lds", name + ".bin"))
+write("dg2", "dg2_small", DG2_SMALL)
+write("dg11", "dg11", vec("lds", "dg11.bin"))
+write("dg12", "dg12", vec("lds", "dg12.bin"))
+write("dg15", "dg15_ec", vec("lds", "dg15_ec.bin"))
+write("dg15", "dg15_rsa", vec("lds", "dg15_rsa.bin"))
+# lds: first byte = the file's outer tag.
+write("lds", "sod", b"\x77" + vec("lds", "sod.bin"))
+write("lds", "dg7", b"\x67" + vec("lds", "dg7.bin"))
+write("lds", "dg14_raw", b"\x6E" + tlv(0x6E, tlv(0x31, tlv(0x30, tlv(0x06, b"\x04\x00\x7F\x00\x07\x02\x02\x02")))))
+write("lds", "dg11", b"\x6B" + vec("lds", "dg11.bin"))
+for name in ["face_grey.j2c", "face_grey.jp2", "face_grey.jpg", "face_rgb.j2c", "face_rgb.jp2", "face_rgb.jpg"]:
+    write("face_decode", name.replace(".", "_"), vec("faces", name))
+
+# Regressions (replayed by tests/seeds.rs, not fuzzing seeds): inputs that once failed.
+def regression(target, name, data):
+    d = os.path.join(HERE, "regressions", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+# An unframed EF that never ends: the reader must stop at the file-size cap (cfg bit 7: 512 B).
+regression("file_reader", "unframed_past_cap", script(0xE1, *[bytes(256) + OK] * 4))
+# A plain read past offset 32767 on a short-only link: the odd-INS READ BINARY must stay short.
+regression("file_reader", "odd_ins_short_link", script(0x61, *[bytes([i]) * 256 + OK for i in range(128)]))
