@@ -271,3 +271,21 @@ fn chain_without_issuer_reports_why() {
     assert_eq!(r.steps[0].role, Role::DocumentSigner);
     assert_eq!(r.revocation(), Revocation::NotChecked);
 }
+
+#[test]
+fn master_list_loads_unverified_without_anchor() {
+    let mut store = TrustStore::new();
+    let r = store.add_master_list(&bytes("masterlist.cms"), None);
+    assert_eq!(r.added, 3, "{r:?}");
+    assert_eq!(r.master_list_verified, Some(false));
+    assert_eq!(r.skipped.len(), 1);
+    assert!(store.contains(&cert("link-rsa-1-2.der")));
+    // Junk is reported, never fatal.
+    let r = store.add_master_list(b"\x30\x03\x02\x01\x00", None);
+    assert_eq!((r.added, r.master_list_verified), (0, Some(false)));
+    assert_eq!(r.skipped.len(), 1);
+    // A master list among files is recognised.
+    let mut s2 = TrustStore::new();
+    let r = s2.add_files([("ml.cms", bytes("masterlist.cms"))], None);
+    assert_eq!(r.added, 3, "{r:?}");
+}

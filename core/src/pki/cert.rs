@@ -14,6 +14,7 @@ use core::ops::Range;
 
 use super::PkiError;
 use super::ber::{self, Element};
+use super::cms::SignerIdentifier;
 use super::name::Name;
 use super::oid;
 use super::time::Timestamp;
@@ -377,6 +378,19 @@ impl Certificate {
         match (self.subject_key_id(), self.authority_key_id()) {
             (Some(s), Some(a)) => s == a,
             _ => true,
+        }
+    }
+
+    /// True when a CMS SignerIdentifier names this certificate: the serial number (leading
+    /// zeros ignored) and the issuer compared as a set (issuers are written in another RDN order
+    /// in real SignerInfos), or the subject key identifier.
+    pub fn matches_signer_id(&self, sid: &SignerIdentifier<'_>) -> bool {
+        match sid {
+            SignerIdentifier::IssuerAndSerial { issuer, serial } => {
+                self.serial_matches(serial)
+                    && Name::from_der(issuer).is_ok_and(|n| n.eq_as_set(&self.issuer))
+            }
+            SignerIdentifier::SubjectKeyId(kid) => self.subject_key_id() == Some(*kid),
         }
     }
 
