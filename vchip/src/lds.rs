@@ -1,6 +1,6 @@
 //! Builders for the synthetic files a profile puts on the chip: MRZ with check digits, EF.COM,
-//! DG1, DG2 (ISO/IEC 19794-5 facial record), DG7, DG11, DG12, DG15, the (unsigned) EF.SOD and
-//! EF.ATR/INFO.
+//! DG1, DG2 (ISO/IEC 19794-5 facial record), DG7, DG11, DG12, DG15, the LDSSecurityObject, the
+//! unsigned EF.SOD of the Appendix D profile and EF.ATR/INFO.
 //!
 //! This module owns the card-side encoding of these files. It uses only `monid-core`'s `tlv`
 //! writer (never its LDS parsers), so that the parsers are tested against an independent writer.
@@ -206,10 +206,10 @@ const OID_SIGNED_DATA: [u8; 9] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07
 /// OID 2.23.136.1.1.1 (id-icao-mrtd-security-ldsSecurityObject).
 const OID_LDS_SO: [u8; 6] = [0x67, 0x81, 0x08, 0x01, 0x01, 0x01];
 
-/// EF.SOD, structurally real but UNSIGNED (empty `signerInfos`):
-/// `77 { ContentInfo { id-signedData, [0] SignedData { 3, {sha256}, { ldsSecurityObject,
-/// [0] OCTET STRING { LDSSecurityObject { 0, sha256, { (n, SHA-256(DGn)) ... } } } }, {} } } }`.
-pub(crate) fn ef_sod(dgs: &[(u8, &[u8])]) -> Vec<u8> {
+/// The LDSSecurityObject (the EF.SOD eContent) over `dgs`:
+/// `LDSSecurityObject { 0, sha256, { (n, SHA-256(DGn)) ... } }` (ICAO 9303-10 §4.6.2.2),
+/// DER, version 0, no `ldsVersionInfo`, `hashAlgorithm` without parameters.
+pub(crate) fn lds_security_object(dgs: &[(u8, &[u8])]) -> Vec<u8> {
     let sha256_alg = encode(0x30, &encode(0x06, &OID_SHA256));
     let mut hashes = Vec::new();
     for (n, content) in dgs {
@@ -220,7 +220,17 @@ pub(crate) fn ef_sod(dgs: &[(u8, &[u8])]) -> Vec<u8> {
     let mut so = encode(0x02, &[0x00]);
     so.extend_from_slice(&sha256_alg);
     so.extend(encode(0x30, &hashes));
-    let lds_so = encode(0x30, &so);
+    encode(0x30, &so)
+}
+
+/// EF.SOD, structurally real but UNSIGNED (empty `signerInfos`):
+/// `77 { ContentInfo { id-signedData, [0] SignedData { 3, {sha256}, { ldsSecurityObject,
+/// [0] OCTET STRING { LDSSecurityObject } }, {} } } }`. Only the Appendix D profile still
+/// carries one; the passport and CNIE profiles serve an EF.SOD signed by the test PKI
+/// (`test-vectors/pki/`).
+pub(crate) fn ef_sod_unsigned(dgs: &[(u8, &[u8])]) -> Vec<u8> {
+    let sha256_alg = encode(0x30, &encode(0x06, &OID_SHA256));
+    let lds_so = lds_security_object(dgs);
     let mut encap = encode(0x06, &OID_LDS_SO);
     encap.extend(encode(0xA0, &encode(0x04, &lds_so)));
     let mut sd = encode(0x02, &[0x03]);

@@ -57,11 +57,17 @@
 //!   DG15 (EC P-256 SubjectPublicKeyInfo from `assets/dg15_p256_spki.der`), EF.SOD.
 //! - [`Profile::icao_appendix_d`]: the Appendix D document (L898902C<, 690806, 940623) with the
 //!   EF.COM the Appendix D.4 example reads.
+//! - [`Profile::cnie_td1_mar`]: the same card issued by `MAR` (only DG1 differs), for the
+//!   certificate-country check.
 //!
-//! EF.COM lists exactly the DGs present. **EF.SOD is structurally real but UNSIGNED**:
-//! `77 { ContentInfo(id-signedData) { SignedData v3, {sha256}, { id-icao-mrtd-security-
-//! ldsSecurityObject, [0] { LDSSecurityObject v0, sha256, { (n, SHA-256(DGn)) } } }, {} } }`
-//! with an empty `signerInfos`; a later issue signs it with a test PKI.
+//! EF.COM lists exactly the DGs present. **EF.SOD is signed by the test PKI** of
+//! `test-vectors/pki/` (made with Debian's `openssl`, see its SOURCE.md): the passport's by
+//! DSC-RSA (RSA PKCS#1 v1.5), the CNIE's by DSC-BP256X (ECDSA brainpoolP256r1, explicit
+//! parameters, chained to CSCA-UTO-NEW through a link certificate), the MAR CNIE's by DSC-MA.
+//! Their eContent is [`Profile::lds_security_object`] (LDSSecurityObject v0, SHA-256) and
+//! `tests/signed_sod.rs` checks it against the DGs served; [`Profile::with_sod`] swaps in another
+//! flavour (PSS, P-256, expired, revoked, indefinite-length, tampered ...). The Appendix D
+//! profile keeps a structurally real but UNSIGNED EF.SOD (empty `signerInfos`).
 //!
 //! ## Misbehaviour
 //!

@@ -2,8 +2,9 @@
 //! control, short file identifiers, extended length, EF.ATR/INFO, transport info).
 //!
 //! This module owns the contents of each profile. All holders are invented; the issuing state is
-//! `UTO`, which ICAO reserves for specimens. EF.SOD is structurally real but UNSIGNED (empty
-//! `signerInfos`): a later issue signs it with a test PKI.
+//! `UTO`, which ICAO reserves for specimens. EF.SOD of the passport and CNIE profiles is signed
+//! by the test PKI of `test-vectors/pki/` (made with Debian's `openssl`); the Appendix D profile
+//! keeps a structurally real but UNSIGNED one (empty `signerInfos`).
 
 use core::fmt;
 
@@ -135,6 +136,22 @@ const CNIE_FACE_SIZE: (u16, u16) = (360, 480);
 const SIGNATURE: &[u8] = include_bytes!("../assets/signature.jpg");
 const DG15_SPKI: &[u8] = include_bytes!("../assets/dg15_p256_spki.der");
 
+/// The issuing state of a CNIE-like profile.
+#[derive(Clone, Copy)]
+enum CnieState {
+    Uto,
+    Mar,
+}
+
+/// EF.SOD of [`Profile::passport_td3`]: signed by the test PKI's DSC-RSA (RSA 2048, PKCS#1 v1.5,
+/// SHA-256) under CSCA-UTO-OLD. Made by `test-vectors/pki/make-pki.sh`.
+const PASSPORT_SOD: &[u8] = include_bytes!("../../test-vectors/pki/sod/passport_td3.dsc-rsa.sod");
+/// EF.SOD of [`Profile::cnie_td1`]: signed by the test PKI's DSC-BP256X (ECDSA brainpoolP256r1,
+/// explicit parameters) under CSCA-UTO-NEW.
+const CNIE_SOD: &[u8] = include_bytes!("../../test-vectors/pki/sod/cnie_td1.dsc-bp256x.sod");
+/// EF.SOD of [`Profile::cnie_td1_mar`]: signed by the test PKI's DSC-MA under CSCA-MA.
+const CNIE_MAR_SOD: &[u8] = include_bytes!("../../test-vectors/pki/sod/cnie_td1_mar.dsc-ma.sod");
+
 fn emrtd_file(fid: u16, sfi: u8, content: Vec<u8>) -> File {
     File {
         fid,
@@ -144,11 +161,15 @@ fn emrtd_file(fid: u16, sfi: u8, content: Vec<u8>) -> File {
     }
 }
 
-/// Builds EF.COM, the DGs and EF.SOD for the eMRTD application.
-fn lds_files(dgs: Vec<(u8, Vec<u8>)>) -> Vec<File> {
+/// Builds EF.COM, the DGs and EF.SOD for the eMRTD application: `sod` when given (a signed
+/// EF.SOD from the test PKI), otherwise an unsigned one over the DGs.
+fn lds_files(dgs: Vec<(u8, Vec<u8>)>, sod: Option<&[u8]>) -> Vec<File> {
     let numbers: Vec<u8> = dgs.iter().map(|(n, _)| *n).collect();
     let refs: Vec<(u8, &[u8])> = dgs.iter().map(|(n, c)| (*n, c.as_slice())).collect();
-    let sod = lds::ef_sod(&refs);
+    let sod = match sod {
+        Some(s) => s.to_vec(),
+        None => lds::ef_sod_unsigned(&refs),
+    };
     let mut files = vec![emrtd_file(FID_COM, 0x1E, lds::ef_com(&numbers))];
     for (n, content) in dgs {
         files.push(emrtd_file(fid_dg(n), n, content));
@@ -180,7 +201,8 @@ impl Profile {
     }
 
     /// A TD3 passport of the invented holder TESTER ALEX MARIE, state `UTO`, BAC, short APDUs
-    /// only, no EF.ATR/INFO: DG1, DG2 (~20 KB JPEG face), DG11, DG12, EF.SOD (unsigned).
+    /// only, no EF.ATR/INFO: DG1, DG2 (~20 KB JPEG face), DG11, DG12, EF.SOD signed by the test PKI's DSC-RSA
+    /// (see `test-vectors/pki/SOURCE.md`).
     pub fn passport_td3() -> Profile {
         let fields = MrzFields {
             doc_code: "P",
@@ -218,21 +240,38 @@ impl Profile {
                 ),
             ),
         ];
-        Profile::from_parts(&fields, true, lds_files(dgs))
+        Profile::from_parts(&fields, true, lds_files(dgs, Some(PASSPORT_SOD)))
     }
 
     /// A CNIE-like TD1 identity card of the invented holder TESTER SAMIRA, state `UTO`, BAC (PACE
     /// comes later), extended length advertised in EF.ATR/INFO (max command 2048 bytes, max
     /// response 4096 bytes), DG1, DG2 (> 32 KB JPEG 2000 face, so odd-INS `B1` reads are
     /// needed), DG7 (signature image), DG11 (synthetic address), DG12, DG15 (EC P-256 public
-    /// key), EF.SOD (unsigned).
+    /// key), EF.SOD signed by the test PKI's DSC-BP256X (ECDSA brainpoolP256r1, explicit
+    /// parameters, under CSCA-UTO-NEW).
     pub fn cnie_td1() -> Profile {
+        Profile::cnie(CnieState::Uto)
+    }
+
+    /// The same card as [`Profile::cnie_td1`] but issued by `MAR` (Morocco): issuing state and
+    /// nationality `MAR` in the MRZ (so DG1 differs), every other file identical. Its EF.SOD is
+    /// signed by the test PKI's `DSC-MA` under `CSCA-MA` (C=MA), so that the issuing-state /
+    /// certificate-country check can be exercised both ways (see `test-vectors/pki/SOURCE.md`).
+    pub fn cnie_td1_mar() -> Profile {
+        Profile::cnie(CnieState::Mar)
+    }
+
+    fn cnie(state: CnieState) -> Profile {
+        let (code, sod) = match state {
+            CnieState::Uto => ("UTO", CNIE_SOD),
+            CnieState::Mar => ("MAR", CNIE_MAR_SOD),
+        };
         let fields = MrzFields {
             doc_code: "I",
-            state: "UTO",
+            state: code,
             name: "TESTER<<SAMIRA",
             number: "ZX9876543",
-            nationality: "UTO",
+            nationality: code,
             birth: "920315",
             sex: "F",
             expiry: "320314",
@@ -266,7 +305,7 @@ impl Profile {
             ),
             (15, lds::dg15(DG15_SPKI)),
         ];
-        let mut files = lds_files(dgs);
+        let mut files = lds_files(dgs, Some(sod));
         files.insert(
             0,
             File {
@@ -308,7 +347,7 @@ impl Profile {
         let (w, h) = PASSPORT_FACE_SIZE;
         let record = lds::facial_record(PASSPORT_FACE, ImageType::Jpeg, w, h);
         let dgs = vec![(1, lds::dg1(&mrz)), (2, lds::dg2(&record))];
-        let mut files = lds_files(dgs);
+        let mut files = lds_files(dgs, None);
         let mut com = monid_core::tlv::encode(0x5F01, b"0106");
         com.extend(monid_core::tlv::encode(0x5F36, b"040000"));
         com.extend(monid_core::tlv::encode(0x5C, &[0x61, 0x75]));
@@ -316,6 +355,18 @@ impl Profile {
             f.content = monid_core::tlv::encode(0x60, &com);
         }
         Profile::from_parts(&fields, true, files)
+    }
+
+    /// The LDSSecurityObject (EF.SOD eContent) over the profile's current data groups: version 0,
+    /// SHA-256, DER. It is what the test PKI signs (`cargo run -p monid-vchip --example
+    /// export_files`); the profile's EF.SOD must carry exactly these bytes.
+    pub fn lds_security_object(&self) -> Vec<u8> {
+        let dgs: Vec<(u8, &[u8])> = self
+            .data_groups()
+            .into_iter()
+            .filter_map(|n| self.file(fid_dg(n)).map(|c| (n, c)))
+            .collect();
+        lds::lds_security_object(&dgs)
     }
 
     /// The full MRZ, lines concatenated without separators (88 characters for TD3, 90 for TD1).
@@ -465,6 +516,13 @@ impl Profile {
     pub fn with_transport_info(mut self, info: TransportInfo) -> Self {
         self.transport = info;
         self
+    }
+
+    /// Replaces EF.SOD (the whole `77` TLV as stored on the chip), e.g. with another flavour
+    /// from `test-vectors/pki/sod/` (other DSC, SHA-1, indefinite-length BER, tampered ...).
+    #[must_use]
+    pub fn with_sod(self, sod: Vec<u8>) -> Self {
+        self.with_file(FID_SOD, sod)
     }
 
     /// Replaces the content of an existing file, or adds an eMRTD application file with that
