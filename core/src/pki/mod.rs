@@ -6,9 +6,12 @@
 //! code in it must never be used with a secret scalar. It reads nothing from a chip and knows no
 //! clock: the caller passes the bytes and "now".
 
+pub mod alg;
 pub mod ber;
+pub mod ec;
 pub mod error;
 pub mod oid;
+pub mod sig;
 pub mod time;
 
 pub use error::PkiError;
