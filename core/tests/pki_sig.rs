@@ -365,18 +365,40 @@ fn rsa_pss_with_a_different_mgf1_hash() {
         salt_len: 20,
     };
     let sig = h(&p["sig"]);
-    match verify_signature(&key, &alg, &msg, &sig) {
-        Ok(()) => {
-            let mut bad = sig.clone();
-            bad[100] ^= 4;
-            assert_eq!(
-                verify_signature(&key, &alg, &msg, &bad),
-                Err(PkiError::BadSignature)
-            );
-        }
-        Err(PkiError::UnsupportedAlgorithm(_)) => {}
-        Err(e) => panic!("{e}"),
+    assert_eq!(verify_signature(&key, &alg, &msg, &sig), Ok(()));
+    let mut bad = sig.clone();
+    bad[100] ^= 4;
+    assert_eq!(
+        verify_signature(&key, &alg, &msg, &bad),
+        Err(PkiError::BadSignature)
+    );
+    let mut m2 = msg.clone();
+    m2[0] ^= 1;
+    assert_eq!(
+        verify_signature(&key, &alg, &m2, &sig),
+        Err(PkiError::BadSignature)
+    );
+    // Wrong salt length, wrong MGF1 hash, a truncated signature.
+    for wrong in [
+        SignatureAlgorithm::RsaPss {
+            hash: DigestAlgorithm::Sha256,
+            mgf1_hash: DigestAlgorithm::Sha1,
+            salt_len: 32,
+        },
+        SignatureAlgorithm::RsaPss {
+            hash: DigestAlgorithm::Sha256,
+            mgf1_hash: DigestAlgorithm::Sha512,
+            salt_len: 20,
+        },
+        SignatureAlgorithm::RsaPss {
+            hash: DigestAlgorithm::Sha256,
+            mgf1_hash: DigestAlgorithm::Sha256,
+            salt_len: 20,
+        },
+    ] {
+        assert!(verify_signature(&key, &wrong, &msg, &sig).is_err());
     }
+    assert!(verify_signature(&key, &alg, &msg, &sig[1..]).is_err());
 }
 
 #[test]

@@ -542,16 +542,12 @@ fn verify_rsa_pss(
     signature: &[u8],
 ) -> Result<(), PkiError> {
     use rsa::Pss;
-    if mgf1_hash != hash {
-        return Err(PkiError::UnsupportedAlgorithm(format!(
-            "{} with MGF1/{} and {}",
-            oid::RSASSA_PSS,
-            mgf1_hash.name(),
-            hash.name()
-        )));
-    }
     if signature.len() != key.size() {
         return Err(PkiError::BadSignature);
+    }
+    if mgf1_hash != hash {
+        // The rsa crate's PSS uses one hash for both; this case is done here.
+        return verify_rsa_pss_mixed(key, hash, mgf1_hash, salt_len, message, signature);
     }
     let hashed = hash.digest(message);
     let r = match hash {
@@ -582,4 +578,153 @@ fn verify_rsa_pss(
         ),
     };
     r.map_err(|_| PkiError::BadSignature)
+}
+
+/// MGF1 (RFC 8017 B.2.1) with `hash`: `len` bytes from `seed`.
+fn mgf1(hash: DigestAlgorithm, seed: &[u8], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + hash.output_len());
+    let mut counter = 0u32;
+    let mut block = Vec::with_capacity(seed.len() + 4);
+    while out.len() < len {
+        block.clear();
+        block.extend_from_slice(seed);
+        block.extend_from_slice(&counter.to_be_bytes());
+        out.extend_from_slice(&hash.digest(&block));
+        counter = counter.wrapping_add(1);
+    }
+    out.truncate(len);
+    out
+}
+
+/// RSASSA-PSS-VERIFY (RFC 8017 8.1.2 and 9.1.2) with an MGF1 hash different from the message
+/// hash, on the raw public-key operation of the `rsa` crate. Public data only.
+fn verify_rsa_pss_mixed(
+    key: &rsa::PublicKey,
+    hash: DigestAlgorithm,
+    mgf1_hash: DigestAlgorithm,
+    salt_len: usize,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), PkiError> {
+    let bad = PkiError::BadSignature;
+    let s = rsa::BoxedUint::from_be_slice(signature, key.n_bits_precision())
+        .map_err(|_| bad.clone())?;
+    let n: &rsa::BoxedUint = key.n().as_ref();
+    if s >= *n {
+        return Err(bad);
+    }
+    let m = rsa::hazmat::rsa_encrypt(key, &s).map_err(|_| bad.clone())?;
+    let em_bits = (n.bit_width_vartime() as usize)
+        .checked_sub(1)
+        .ok_or(bad.clone())?;
+    let em_len = em_bits.div_ceil(8);
+    if m.bit_width_vartime() as usize > 8 * em_len {
+        return Err(bad);
+    }
+    let m_bytes = m.to_be_bytes();
+    let em = m_bytes
+        .get(m_bytes.len().checked_sub(em_len).ok_or(bad.clone())?..)
+        .ok_or(bad.clone())?;
+    let m_hash = hash.digest(message);
+    let h_len = hash.output_len();
+    if em_len < h_len + salt_len + 2 || em.last() != Some(&0xBC) {
+        return Err(bad);
+    }
+    let (masked_db, rest) = em.split_at_checked(em_len - h_len - 1).ok_or(bad.clone())?;
+    let h = rest.get(..h_len).ok_or(bad.clone())?;
+    let top_mask = 0xFFu8 >> (8 * em_len - em_bits);
+    if masked_db.first().is_some_and(|b| b & !top_mask != 0) {
+        return Err(bad);
+    }
+    let mut db: Vec<u8> = masked_db
+        .iter()
+        .zip(mgf1(mgf1_hash, h, masked_db.len()))
+        .map(|(a, b)| a ^ b)
+        .collect();
+    if let Some(first) = db.first_mut() {
+        *first &= top_mask;
+    }
+    let ps_len = em_len - h_len - salt_len - 2;
+    let (ps, rest) = db.split_at_checked(ps_len).ok_or(bad.clone())?;
+    let (one, salt) = rest.split_first().ok_or(bad.clone())?;
+    if ps.iter().any(|&b| b != 0) || *one != 1 || salt.len() != salt_len {
+        return Err(bad);
+    }
+    let mut m_prime = vec![0u8; 8];
+    m_prime.extend_from_slice(&m_hash);
+    m_prime.extend_from_slice(salt);
+    if hash.digest(&m_prime) == h {
+        Ok(())
+    } else {
+        Err(bad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written PSS verifier (used only when the MGF1 hash differs) against the
+    /// Wycheproof PSS files, where both hashes are equal.
+    #[test]
+    fn mixed_pss_verifier_against_wycheproof() {
+        for file in [
+            "rsa_pss_2048_sha256_mgf1_32.json",
+            "rsa_pss_2048_sha1_mgf1_20.json",
+        ] {
+            let path = format!(
+                "{}/../test-vectors/wycheproof-sig/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            for g in v["groups"].as_array().unwrap() {
+                let spki = hex::decode(g["publicKeyDer"].as_str().unwrap()).unwrap();
+                let key = PublicKey::from_spki(&spki).unwrap();
+                let Inner::Rsa { key, .. } = &key.inner else {
+                    panic!()
+                };
+                let hash = if g["sha"] == "SHA-1" {
+                    DigestAlgorithm::Sha1
+                } else {
+                    DigestAlgorithm::Sha256
+                };
+                let salt = g["sLen"].as_u64().unwrap() as usize;
+                for t in g["tests"].as_array().unwrap() {
+                    let msg = hex::decode(t[1].as_str().unwrap()).unwrap();
+                    let sig = hex::decode(t[2].as_str().unwrap()).unwrap();
+                    let r = if sig.len() == key.size() {
+                        verify_rsa_pss_mixed(key, hash, hash, salt, &msg, &sig)
+                    } else {
+                        Err(PkiError::BadSignature)
+                    };
+                    match t[3].as_str().unwrap() {
+                        "valid" => assert_eq!(r, Ok(()), "{file} {}", t[0]),
+                        "invalid" => assert!(r.is_err(), "{file} {}", t[0]),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn strict_der_ecdsa_signatures() {
+        assert_eq!(
+            parse_ecdsa_der(&[0x30, 6, 2, 1, 1, 2, 1, 2]),
+            Ok((&[1u8][..], &[2u8][..]))
+        );
+        for bad in [
+            &[0x30, 6, 2, 1, 1, 2, 1, 2, 0][..],       // trailing
+            &[0x30, 0x81, 6, 2, 1, 1, 2, 1, 2][..],    // long length form
+            &[0x30, 7, 2, 2, 0, 1, 2, 1, 2][..],       // non-minimal integer
+            &[0x30, 6, 2, 1, 0x81, 2, 1, 2][..],       // negative
+            &[0x30, 5, 2, 0, 2, 1, 2][..],             // empty integer
+            &[0x30, 9, 2, 1, 1, 2, 1, 2, 2, 1, 3][..], // three integers
+            &[0x31, 6, 2, 1, 1, 2, 1, 2][..],
+            &[][..],
+        ] {
+            assert!(parse_ecdsa_der(bad).is_err(), "{bad:02X?}");
+        }
+    }
 }
