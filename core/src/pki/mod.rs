@@ -6,11 +6,14 @@
 //! code in it must never be used with a secret scalar. It reads nothing from a chip and knows no
 //! clock: the caller passes the bytes and "now".
 
+pub mod alg;
 pub mod ber;
 pub mod cms;
+pub mod ec;
 pub mod error;
 pub mod ldsso;
 pub mod oid;
+pub mod sig;
 pub mod time;
 
 pub use error::PkiError;
