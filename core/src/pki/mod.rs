@@ -6,16 +6,19 @@
 //! code in it must never be used with a secret scalar. It reads nothing from a chip and knows no
 //! clock: the caller passes the bytes and "now".
 
+pub mod alg;
 pub mod ber;
 pub mod cert;
 pub mod chain;
 pub mod cms;
 pub mod country;
 pub mod crl;
+pub mod ec;
 pub mod error;
 pub mod ldsso;
 pub mod name;
 pub mod oid;
+pub mod sig;
 pub mod time;
 pub mod trust;
 
