@@ -309,7 +309,6 @@ fn subjects(r: &monid_core::pki::chain::ChainResult) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "needs pki::sig (pa-sig), wired after its merge"]
 fn chains_for_every_algorithm() {
     let store = store_of(&["csca-rsa.der", "csca-ec.der", "csca-noc.der", "csca-lc.der"]);
     for (dsc, anchor) in [
@@ -338,7 +337,6 @@ fn chains_for_every_algorithm() {
 }
 
 #[test]
-#[ignore = "needs pki::sig (pa-sig), wired after its merge"]
 fn link_chain_is_followed_to_the_old_csca() {
     let store = store_of(&["csca-rsa.der", "link-rsa-1-2.der", "link-rsa-2-3.der"]);
     let r = build_chain(&store, &cert("dsc-link.der"), now());
@@ -373,7 +371,6 @@ fn link_chain_is_followed_to_the_old_csca() {
 }
 
 #[test]
-#[ignore = "needs pki::sig (pa-sig), wired after its merge"]
 fn expired_revoked_wrong_csca_and_broken_signature_fail() {
     let mut store = store_of(&["csca-rsa.der", "csca-ec.der"]);
     let r = build_chain(&store, &cert("dsc-expired.der"), now());
@@ -423,7 +420,6 @@ fn expired_revoked_wrong_csca_and_broken_signature_fail() {
 }
 
 #[test]
-#[ignore = "needs pki::sig (pa-sig), wired after its merge"]
 fn crls_are_only_kept_when_verified() {
     let mut empty = TrustStore::new();
     let r = empty.add_crl(&bytes("crl-csca-rsa.der"));
@@ -440,7 +436,6 @@ fn crls_are_only_kept_when_verified() {
 }
 
 #[test]
-#[ignore = "needs pki::sig (pa-sig), wired after its merge"]
 fn master_list_verified_against_a_pinned_anchor() {
     let mut store = TrustStore::new();
     let r = store.add_master_list(&bytes("masterlist.cms"), Some(&cert("csca-rsa.der")));
@@ -457,7 +452,6 @@ fn master_list_verified_against_a_pinned_anchor() {
 }
 
 #[test]
-#[ignore = "needs pki::sig (pa-sig), wired after its merge"]
 fn chains_are_built_from_several_threads() {
     let mut store = TrustStore::new();
     store.add_pem_bundle(&bytes("csca-bundle.pem"));
@@ -486,7 +480,6 @@ fn pki_cert(name: &str) -> Certificate {
 }
 
 #[test]
-#[ignore = "needs pki::sig (pa-sig), wired after its merge"]
 fn second_test_pki_expected_outcomes() {
     // Its SOURCE.md: "now" 2026-11-25; anchors CSCA-UTO-OLD (+ link) and CSCA-MA, all CRLs.
     let now = Timestamp::from_utc(2026, 11, 25, 12, 0, 0).unwrap();

@@ -13,10 +13,12 @@
 use core::ops::Range;
 
 use super::PkiError;
+use super::alg::SignatureAlgorithm;
 use super::ber::{self, Element};
 use super::cms::SignerIdentifier;
 use super::name::Name;
 use super::oid;
+use super::sig::{PublicKey, verify_signature};
 use super::time::Timestamp;
 
 /// [`Certificate::key_usage`] bit for digitalSignature (RFC 5280 KeyUsage bit 0).
@@ -394,6 +396,13 @@ impl Certificate {
         }
     }
 
+    /// Verifies this certificate's signature (over [`Certificate::tbs`] as encoded) with the
+    /// issuer's public key.
+    pub fn verify_signed_by(&self, issuer_key: &PublicKey) -> Result<(), PkiError> {
+        let alg = SignatureAlgorithm::from_algorithm_identifier(self.signature_algorithm())?;
+        verify_signature(issuer_key, &alg, self.tbs(), self.signature())
+    }
+
     /// Verifies this certificate's signature with the issuer certificate's public key.
     pub fn verify_signed_by_cert(&self, issuer: &Certificate) -> Result<(), PkiError> {
         verify_raw(
@@ -411,15 +420,14 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
 }
 
 /// Verifies `signature` over `message` by the key in `spki` with the algorithm in `alg`
-/// (AlgorithmIdentifier TLV). The seam to [`crate::pki::sig`].
+/// (AlgorithmIdentifier TLV).
 pub(crate) fn verify_raw(
     spki: &[u8],
     alg: &[u8],
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), PkiError> {
-    let _ = (spki, alg, message, signature);
-    Err(PkiError::UnsupportedAlgorithm(
-        "signature verification not wired yet".into(),
-    ))
+    let key = PublicKey::from_spki(spki)?;
+    let alg = SignatureAlgorithm::from_algorithm_identifier(alg)?;
+    verify_signature(&key, &alg, message, signature)
 }

@@ -451,7 +451,9 @@ fn is_signed_data(bytes: &[u8]) -> bool {
 
 /// Opening CSCA master lists (over `pki::cms` and `pki::ldsso`).
 mod master_list {
+    use super::super::alg::{DigestAlgorithm, SignatureAlgorithm};
     use super::super::cms::{self, SignedData, SignerInfo};
+    use super::super::sig::{PublicKey, verify_signature};
     use super::super::{ldsso, oid};
     use super::{Certificate, PkiError};
 
@@ -515,7 +517,32 @@ mod master_list {
         si: &SignerInfo<'_>,
         sd: &SignedData<'_>,
     ) -> Result<(), String> {
-        let _ = (signer, si, sd);
-        Err("CMS signature verification not wired yet".into())
+        let digest = DigestAlgorithm::from_algorithm_identifier(si.digest_algorithm)
+            .map_err(|e| format!("digest algorithm: {e}"))?;
+        let alg = SignatureAlgorithm::from_cms(si.signature_algorithm, digest)
+            .map_err(|e| format!("signature algorithm: {e}"))?;
+        let message = match &si.signed_attrs {
+            Some(attrs) => {
+                if attrs
+                    .content_type
+                    .as_ref()
+                    .is_some_and(|ct| *ct != sd.econtent_type)
+                {
+                    return Err("contentType attribute differs from eContentType".into());
+                }
+                let md = attrs
+                    .message_digest
+                    .as_ref()
+                    .ok_or("no messageDigest attribute")?;
+                if digest.digest(&sd.econtent) != *md {
+                    return Err("messageDigest does not match the content".into());
+                }
+                attrs.signed_bytes()
+            }
+            None => sd.econtent.clone(),
+        };
+        let key = PublicKey::from_spki(signer.spki()).map_err(|e| format!("signer key: {e}"))?;
+        verify_signature(&key, &alg, &message, &si.signature)
+            .map_err(|e| format!("CMS signature: {e}"))
     }
 }
