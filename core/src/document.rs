@@ -3,9 +3,10 @@
 //!
 //! This module owns turning a [`RawDocument`] (bytes exactly as read) into typed values. It
 //! never fails as a whole: a data group that does not parse is listed in
-//! [`Document::problems`] and the rest is still available. It does not verify anything: passive
-//! authentication (whether the files are the ones the issuer signed) is a separate step, and
-//! until it runs every field's [`Verification`] is `NotChecked`.
+//! [`Document::problems`] and the rest is still available. Passive authentication (whether the
+//! files are the ones the issuer signed) is a separate step, [`Document::verify`], run with the
+//! caller's trust store and clock; until it runs every field's [`Verification`] is
+//! `NotChecked`, and afterwards each field says whether the issuer's signature covers it.
 
 use zeroize::Zeroizing;
 
@@ -14,6 +15,9 @@ use crate::lds::com::Com;
 use crate::lds::dg2::{Dg2, FaceImage, ImageFormat};
 use crate::lds::{Dg1, Dg7, Dg11, Dg12, Dg15, FileId, Sod};
 use crate::mrz::{Mrz, MrzError, Sex};
+use crate::pki::Timestamp;
+use crate::pki::pa::{self, PaReport};
+use crate::pki::trust::TrustStore;
 use crate::reader::RawDocument;
 
 /// Where a value came from.
@@ -31,6 +35,10 @@ pub struct Source {
 pub enum Verification {
     /// Passive authentication has not run (or could not check this file).
     NotChecked,
+    /// Passive authentication passed and this file's hash matches the signed EF.SOD.
+    Verified,
+    /// This file's hash does not match, or passive authentication failed.
+    Failed,
 }
 
 /// A value with its provenance.
@@ -60,6 +68,12 @@ fn sourced<T>(value: T, file: FileId, tag: u32) -> Sourced<T> {
         value,
         source: Source { file, tag },
         verification: Verification::NotChecked,
+    }
+}
+
+fn mark<T>(field: &mut Option<Sourced<T>>, doc: &Document) {
+    if let Some(f) = field {
+        f.verification = doc.verification(f.source.file);
     }
 }
 
@@ -153,6 +167,8 @@ pub struct Document {
     pub sod: Option<Sod>,
     /// Files read but not parsed, and why.
     pub problems: Vec<FileProblem>,
+    /// Passive authentication's report, once [`Document::verify`] ran.
+    pub pa: Option<PaReport>,
 }
 
 fn text(s: &str) -> Zeroizing<String> {
@@ -202,6 +218,47 @@ impl Document {
             dg15,
             sod,
             problems,
+            pa: None,
+        }
+    }
+
+    /// Runs passive authentication over the files read, with the caller's trust store and
+    /// time, keeps the report in [`Document::pa`] and returns it.
+    pub fn verify(&mut self, store: &TrustStore, now: Timestamp) -> &PaReport {
+        let dgs: Vec<(u8, &[u8])> = self
+            .raw
+            .files
+            .iter()
+            .filter_map(|f| f.id.dg_number().map(|n| (n, f.bytes.as_slice())))
+            .collect();
+        let report = match self.raw.file(FileId::Sod) {
+            Some(sod) => pa::verify(
+                &pa::PaInput {
+                    sod,
+                    data_groups: &dgs,
+                    issuing_state: self.mrz.as_ref().map(Mrz::issuing_state),
+                    dsc: None,
+                },
+                store,
+                now,
+            ),
+            None => pa::PaReport::without_sod(&dgs),
+        };
+        self.pa.insert(report)
+    }
+
+    fn verification(&self, file: FileId) -> Verification {
+        let (Some(report), Some(dg)) = (&self.pa, file.dg_number()) else {
+            return Verification::NotChecked;
+        };
+        if report.dg_verified(dg) {
+            Verification::Verified
+        } else if report.verdict() == pa::Verdict::Invalid
+            || report.outcome(pa::CheckKind::DataGroupHash, Some(dg)) == Some(pa::Outcome::Fail)
+        {
+            Verification::Failed
+        } else {
+            Verification::NotChecked
         }
     }
 
@@ -260,6 +317,27 @@ impl Document {
                 0x5F2E,
             ));
         }
+        for f in [
+            &mut s.document_code,
+            &mut s.issuing_state,
+            &mut s.document_number,
+            &mut s.surname,
+            &mut s.given_names,
+            &mut s.nationality,
+            &mut s.date_of_birth,
+            &mut s.sex,
+            &mut s.date_of_expiry,
+            &mut s.full_name,
+            &mut s.full_date_of_birth,
+            &mut s.place_of_birth,
+            &mut s.address,
+            &mut s.personal_number,
+            &mut s.issuing_authority,
+            &mut s.date_of_issue,
+        ] {
+            mark(f, self);
+        }
+        mark(&mut s.face, self);
         s
     }
 }

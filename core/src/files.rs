@@ -414,6 +414,11 @@ impl FileReader {
                         }));
                     }
                     file.data.extend_from_slice(chunk);
+                    if sw.status() == Status::EndOfFile && file.total.is_some() {
+                        // The file is shorter than its header says: keep what is there and let
+                        // the parsers report it.
+                        file.total = Some(file.data.len());
+                    }
                     if file.total.is_none() {
                         if ef.framed {
                             self.learn_total(ef, file)?;
@@ -449,7 +454,9 @@ impl FileReader {
                         }));
                     }
                 }
-                Status::OffsetOutsideFile if !ef.framed || (offset > 0 && file.total.is_none()) => {
+                Status::OffsetOutsideFile if offset > 0 || !ef.framed => {
+                    // The file ends here, possibly before its header's length (a truncated
+                    // file): keep what was read; the parsers report the damage.
                     file.total = Some(offset);
                 }
                 Status::OffsetOutsideFile if offset == 0 => {

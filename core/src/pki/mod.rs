@@ -18,6 +18,7 @@ pub mod error;
 pub mod ldsso;
 pub mod name;
 pub mod oid;
+pub mod pa;
 pub mod sig;
 pub mod time;
 pub mod trust;
