@@ -93,15 +93,19 @@ pub struct PaReport {
 }
 
 impl PaReport {
-    /// The report for a read without EF.SOD: nothing can be verified.
-    pub fn without_sod(data_groups: &[(u8, &[u8])]) -> PaReport {
-        let mut report = PaReport {
+    fn empty() -> PaReport {
+        PaReport {
             checks: Vec::new(),
             signature_algorithm: None,
             signer_key: None,
             chain: Vec::new(),
             hash_algorithm: None,
-        };
+        }
+    }
+
+    /// The report for a read without EF.SOD: nothing can be verified.
+    pub fn without_sod(data_groups: &[(u8, &[u8])]) -> PaReport {
+        let mut report = PaReport::empty();
         report.push(
             CheckKind::SodStructure,
             Outcome::NotChecked,
@@ -199,13 +203,7 @@ fn content_info(sod: &[u8]) -> &[u8] {
 
 /// Runs passive authentication.
 pub fn verify(input: &PaInput<'_>, store: &TrustStore, now: Timestamp) -> PaReport {
-    let mut report = PaReport {
-        checks: Vec::new(),
-        signature_algorithm: None,
-        signer_key: None,
-        chain: Vec::new(),
-        hash_algorithm: None,
-    };
+    let mut report = PaReport::empty();
     let read_dgs: Vec<u8> = input.data_groups.iter().map(|(n, _)| *n).collect();
 
     // 1. Structure.
@@ -270,6 +268,96 @@ pub fn verify(input: &PaInput<'_>, store: &TrustStore, now: Timestamp) -> PaRepo
     // 2. Data-group hashes (independent of the signature; reported either way).
     dg_hashes(&mut report, &lds, input.data_groups);
 
+    verify_signer(&mut report, &signed, signer, "EF.SOD", input, store, now);
+    report
+}
+
+/// Passive authentication of EF.CardSecurity (BSI TR-03110): CMS SignedData over SecurityInfos,
+/// signed by a document signer that chains to a CSCA. Data-group checks do not apply; the
+/// report's checks cover the structure, signed attributes, signer, signature, chain, validity,
+/// key usage, revocation, signing time and country.
+pub fn verify_card_security(
+    card_security: &[u8],
+    issuing_state: Option<&str>,
+    store: &TrustStore,
+    now: Timestamp,
+) -> PaReport {
+    let mut report = PaReport::empty();
+    let signed = match cms::parse_signed_data(card_security) {
+        Ok(s) => s,
+        Err(e) => {
+            report.push(
+                CheckKind::SodStructure,
+                Outcome::Fail,
+                format!("EF.CardSecurity is not valid CMS SignedData: {e}"),
+            );
+            return report;
+        }
+    };
+    if signed.econtent_type != oid::SECURITY_OBJECT {
+        report.push(
+            CheckKind::SodStructure,
+            Outcome::Fail,
+            format!(
+                "eContentType is {}, not id-SecurityObject",
+                signed.econtent_type
+            ),
+        );
+        return report;
+    }
+    let infos = match ldsso::parse_security_infos(&signed.econtent) {
+        Ok(i) => i,
+        Err(e) => {
+            report.push(
+                CheckKind::SodStructure,
+                Outcome::Fail,
+                format!("SecurityInfos malformed: {e}"),
+            );
+            return report;
+        }
+    };
+    let [signer] = signed.signer_infos.as_slice() else {
+        report.push(
+            CheckKind::SodStructure,
+            Outcome::Fail,
+            "EF.CardSecurity must have exactly one signer info",
+        );
+        return report;
+    };
+    report.push(
+        CheckKind::SodStructure,
+        Outcome::Pass,
+        format!("CMS SignedData over {} SecurityInfos", infos.len()),
+    );
+    let input = PaInput {
+        sod: card_security,
+        data_groups: &[],
+        issuing_state,
+        dsc: None,
+    };
+    verify_signer(
+        &mut report,
+        &signed,
+        signer,
+        "EF.CardSecurity",
+        &input,
+        store,
+        now,
+    );
+    report
+}
+
+/// Steps 3 to 8, shared by EF.SOD and EF.CardSecurity: signed attributes, signer certificate,
+/// signature, chain, signing time, country.
+fn verify_signer(
+    report: &mut PaReport,
+    signed: &cms::SignedData<'_>,
+    signer: &cms::SignerInfo<'_>,
+    object: &str,
+    input: &PaInput<'_>,
+    store: &TrustStore,
+    now: Timestamp,
+) {
     // 3. Signed attributes.
     let digest = match alg::DigestAlgorithm::from_algorithm_identifier(signer.digest_algorithm) {
         Ok(d) => d,
@@ -279,7 +367,7 @@ pub fn verify(input: &PaInput<'_>, store: &TrustStore, now: Timestamp) -> PaRepo
                 Outcome::Fail,
                 format!("signer digest algorithm: {e}"),
             );
-            return report;
+            return;
         }
     };
     let message = match &signer.signed_attrs {
@@ -294,6 +382,11 @@ pub fn verify(input: &PaInput<'_>, store: &TrustStore, now: Timestamp) -> PaRepo
                 Some(md) if *md == digest.digest(&signed.econtent) => {}
                 Some(_) => problems.push("messageDigest does not match the eContent"),
                 None => problems.push("messageDigest attribute missing"),
+            }
+            if let Some(ap) = &attrs.algorithm_protection
+                && !ap.matches(signer.digest_algorithm, signer.signature_algorithm)
+            {
+                problems.push("CMSAlgorithmProtection does not match the signer's algorithms");
             }
             if problems.is_empty() {
                 report.push(
@@ -316,7 +409,7 @@ pub fn verify(input: &PaInput<'_>, store: &TrustStore, now: Timestamp) -> PaRepo
             report.push(
                 CheckKind::SignedAttributes,
                 Outcome::Fail,
-                "EF.SOD has no signed attributes, which ICAO 9303 requires",
+                format!("{object} has no signed attributes, which ICAO 9303 requires"),
             );
             signed.econtent.clone()
         }
@@ -340,7 +433,7 @@ pub fn verify(input: &PaInput<'_>, store: &TrustStore, now: Timestamp) -> PaRepo
             Outcome::NotChecked,
             "no document signer certificate in EF.SOD and none supplied",
         );
-        return report;
+        return;
     };
     report.push(
         CheckKind::SignerCertificate,
@@ -499,7 +592,6 @@ pub fn verify(input: &PaInput<'_>, store: &TrustStore, now: Timestamp) -> PaRepo
             r
         },
     );
-    report
 }
 
 fn role(r: chain::Role) -> &'static str {
