@@ -80,6 +80,7 @@ pub mod files;
 pub mod lds;
 pub mod manual;
 pub mod mrz;
+pub mod pace;
 pub mod pki;
 pub mod rand;
 pub mod reader;
