@@ -381,7 +381,7 @@ fn lds_json(file: LdsFile) -> Value {
             "key": key_description(&d.spki),
             "spki_bytes": d.spki.len(),
         }),
-        LdsFile::Sod(s) => sod_json(&s.cms, true),
+        LdsFile::Sod(_) => json!({ "type": "EF.SOD" }),
         LdsFile::Raw { file, bytes } => json!({
             "type": file.name(),
             "bytes": bytes.len(),
@@ -391,26 +391,27 @@ fn lds_json(file: LdsFile) -> Value {
     }
 }
 
-fn sod_json(content_info: &[u8], wrapped: bool) -> Value {
+fn sod_json(content_info: &[u8], wrapped: bool) -> Result<Value, InspectError> {
+    let sd = cms::parse_signed_data(content_info).map_err(|e| {
+        InspectError(format!(
+            "an EF.SOD{} whose CMS SignedData does not parse: {e}",
+            if wrapped { " (tag 77)" } else { "" }
+        ))
+    })?;
     let mut v = json!({
         "type": "EF.SOD",
         "wrapper_77": wrapped,
     });
-    match cms::parse_signed_data(content_info) {
-        Ok(sd) => {
-            set(&mut v, "cms", signed_data_json(&sd));
-            set(
-                &mut v,
-                "lds_security_object",
-                match ldsso::parse_lds_security_object(&sd.econtent) {
-                    Ok(so) => lds_so_json(&so),
-                    Err(e) => json!({ "error": e.to_string() }),
-                },
-            );
-        }
-        Err(e) => set(&mut v, "cms_error", json!(e.to_string())),
-    }
-    v
+    set(&mut v, "cms", signed_data_json(&sd));
+    set(
+        &mut v,
+        "lds_security_object",
+        match ldsso::parse_lds_security_object(&sd.econtent) {
+            Ok(so) => lds_so_json(&so),
+            Err(e) => json!({ "error": e.to_string() }),
+        },
+    );
+    Ok(v)
 }
 
 /// Why a file could not be inspected.
@@ -480,6 +481,14 @@ pub fn inspect(bytes: &[u8]) -> Result<Value, InspectError> {
             ))),
         };
     }
+    if first == 0x77 {
+        let sod = lds::Sod::parse(bytes).map_err(|e| {
+            InspectError(format!(
+                "starts with tag 77 (EF.SOD) but does not parse: {e}"
+            ))
+        })?;
+        return sod_json(&sod.cms, true);
+    }
     if let Some(file) = FileId::from_tag(first) {
         return lds::parse(file, bytes).map(lds_json).map_err(|e| {
             InspectError(format!(
@@ -511,7 +520,7 @@ fn move_type_first(v: Value) -> Value {
 fn inspect_der(bytes: &[u8]) -> Result<Value, InspectError> {
     if let Ok(sd) = cms::parse_signed_data(bytes) {
         return Ok(match sd.econtent_type.as_str() {
-            oid::LDS_SECURITY_OBJECT => sod_json(bytes, false),
+            oid::LDS_SECURITY_OBJECT => sod_json(bytes, false)?,
             oid::CSCA_MASTER_LIST => {
                 let mut v = json!({
                     "type": "CSCA master list",

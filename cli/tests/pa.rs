@@ -338,6 +338,10 @@ fn inspect_refuses_garbage_without_panicking() {
         ("garbage", b"GARBAGE! this is not an LDS file".to_vec()),
         ("empty", Vec::new()),
         ("truncated-sod", sod[..sod.len() / 2].to_vec()),
+        (
+            "garbage-in-sod",
+            std::fs::read(pki("sod/passport_td3.dsc-rsa.garbage.sod")).unwrap(),
+        ),
         ("bad-dg1", vec![0x61, 0x05, 0x5F, 0x1F, 0x02, b'A']),
         (
             "bad-pem",
