@@ -1,6 +1,7 @@
 //! Exit codes of `monid` and the command's error type.
 //!
-//! This module owns the mapping from the core's [`ErrorKind`] to a process exit code, and the
+//! This module owns the mapping from the core's [`ErrorKind`] (and from a passive-authentication
+//! verdict) to a process exit code, and the
 //! [`CliError`] that carries a code and a message. Messages come from the core's `Display`
 //! implementations and from this crate's, which contain no secrets.
 
@@ -18,6 +19,21 @@ pub const WRONG_KEY: u8 = 3;
 pub const LINK_LOST: u8 = 4;
 /// The chip misbehaved, or the document needs something this version lacks.
 pub const CHIP: u8 = 5;
+/// Passive authentication ran and a check failed (verdict Invalid).
+pub const PA_INVALID: u8 = 6;
+/// Passive authentication ran, nothing failed, but an essential check could not run (verdict
+/// Incomplete: no trust anchor for the signer, no EF.SOD, ...).
+pub const PA_INCOMPLETE: u8 = 7;
+
+/// The exit code for a passive-authentication verdict: 0 only for Valid.
+pub fn code_for_verdict(verdict: monid_core::pki::pa::Verdict) -> u8 {
+    use monid_core::pki::pa::Verdict;
+    match verdict {
+        Verdict::Valid => OK,
+        Verdict::Invalid => PA_INVALID,
+        Verdict::Incomplete => PA_INCOMPLETE,
+    }
+}
 
 /// The exit code for an error kind of the core.
 pub fn code_for(kind: ErrorKind) -> u8 {

@@ -18,8 +18,13 @@ use monid_cli::keys::{self, KeyInput};
 use monid_cli::output;
 use monid_cli::pcsc::{self, PcscTransport};
 use monid_cli::progress::ProgressBar;
-use monid_cli::session::{self, Events, ReadOutcome};
+use monid_cli::session::{self, Events, ReadOutcome, Verifier};
 use monid_cli::trace::{self, TraceLine};
+use monid_cli::trust::{self as trust_files, TrustOptions};
+use monid_cli::{clock, inspect, verify};
+use monid_core::lds::FileId;
+use monid_core::pki::Timestamp;
+use monid_core::pki::pa::{self, PaInput};
 use zeroize::Zeroizing;
 
 const SECRETS_HELP: &str = "\
@@ -31,7 +36,22 @@ Keeping the access key secret:
   terminal to be prompted without echo.
 
 Exit codes: 0 ok, 1 other error, 2 usage or invalid input, 3 wrong access key,
-  4 card removed or timeout, 5 chip misbehaved or document unsupported.";
+  4 card removed or timeout, 5 chip misbehaved or document unsupported,
+  6 passive authentication INVALID, 7 passive authentication INCOMPLETE (with --trust, or demo).";
+
+const PA_HELP: &str = "\
+Trust (--trust PATH, repeatable): a CSCA master list (CMS, recognised by content), a PEM bundle,
+  a DER certificate or CRL, or a directory whose regular files are all loaded (not recursively:
+  pass subdirectories with their own --trust; hidden files are ignored). Every certificate
+  loaded is trusted. A master list is verified against --master-list-anchor when given (a
+  failure is an error); without an anchor its certificates are trusted as given, with a warning.
+  CRLs (in the paths or with --crl) are kept only when their signature verifies.
+
+Time: the system clock, or --at YYYY-MM-DD (12:00 UTC that day) or YYYY-MM-DDTHH:MM:SSZ.
+
+Exit codes: 0 passive authentication VALID, 6 INVALID (a check failed), 7 INCOMPLETE (nothing
+  failed but an essential check could not run, e.g. no trust anchor for the signer),
+  1 other error, 2 usage or unreadable input.";
 
 /// Read ICAO 9303 electronic passports and ID cards (BAC, secure messaging, data groups).
 #[derive(Parser, Debug)]
@@ -48,8 +68,77 @@ enum Command {
     /// Read a document in a PC/SC reader.
     #[command(after_long_help = SECRETS_HELP, after_help = SECRETS_HELP)]
     Read(ReadArgs),
-    /// Read the built-in virtual ID card (no hardware needed) and print what was read.
+    /// Read the built-in virtual ID card (no hardware needed), verify it against the embedded
+    /// TEST PKI and print what was read.
     Demo(OutputArgs),
+    /// Passive authentication of files: EF.SOD and data groups against a trust store.
+    #[command(after_long_help = PA_HELP, after_help = PA_HELP)]
+    Pa(PaArgs),
+    /// Show the parsed structure of an LDS or PKI file (EF.SOD, DGn, EF.COM, EF.CardAccess,
+    /// EF.CardSecurity, certificate, CRL, master list). Personal data is shown unmasked.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args, Debug, Default)]
+struct TrustArgs {
+    /// Trust a master list, PEM/DER certificate bundle, CRL, or directory of them (repeatable).
+    #[arg(long, value_name = "PATH")]
+    trust: Vec<PathBuf>,
+    /// A CRL to load (DER or PEM; repeatable). Kept only when its signature verifies.
+    #[arg(long, value_name = "FILE")]
+    crl: Vec<PathBuf>,
+    /// The certificate (DER or PEM) master lists must be signed under.
+    #[arg(long, value_name = "CERT")]
+    master_list_anchor: Option<PathBuf>,
+    /// Verify at this date instead of the system clock: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    at: Option<String>,
+}
+
+impl TrustArgs {
+    fn options(&self) -> TrustOptions {
+        TrustOptions {
+            paths: self.trust.clone(),
+            crls: self.crl.clone(),
+            master_list_anchor: self.master_list_anchor.clone(),
+        }
+    }
+
+    /// (now, where it came from).
+    fn now(&self) -> Result<(Timestamp, &'static str), CliError> {
+        match &self.at {
+            Some(a) => Ok((
+                clock::parse_at(a).map_err(|e| CliError::new(exit::USAGE, e))?,
+                "--at",
+            )),
+            None => Ok((clock::system_now(), "system clock")),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct PaArgs {
+    /// EF.SOD as read from the chip (with its 77 tag) or the bare CMS ContentInfo.
+    #[arg(long, value_name = "FILE")]
+    sod: PathBuf,
+    /// A data group: N=FILE (N = 1..16), or FILE alone (N from the file's first tag).
+    /// Repeatable. The issuing state for the country check comes from DG1.
+    #[arg(long = "dg", value_name = "N=FILE")]
+    dgs: Vec<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// Print the load report and the passive-authentication report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct InspectArgs {
+    /// The file to inspect.
+    file: PathBuf,
+    /// Print the structure as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -92,6 +181,10 @@ struct ReadArgs {
     expiry: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
+    /// Passive authentication after the read (see `monid pa --help` for PATH); without
+    /// --trust it is not run.
+    #[command(flatten)]
+    trust: TrustArgs,
 }
 
 /// Shows progress and the trace on stderr.
@@ -184,7 +277,8 @@ fn pick_reader(name: Option<String>) -> Result<String, CliError> {
     }
 }
 
-fn deliver(outcome: &ReadOutcome, args: &OutputArgs) -> Result<(), CliError> {
+/// Writes the outcome; the exit code is the passive-authentication verdict's when it ran.
+fn deliver(outcome: &ReadOutcome, args: &OutputArgs) -> Result<u8, CliError> {
     if let Some(dir) = &args.out {
         if output::private_dir(dir)? {
             eprintln!(
@@ -214,13 +308,27 @@ fn deliver(outcome: &ReadOutcome, args: &OutputArgs) -> Result<(), CliError> {
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| CliError::new(exit::OTHER, format!("writing to stdout: {e}")))
+        .map_err(|e| CliError::new(exit::OTHER, format!("writing to stdout: {e}")))?;
+    Ok(outcome
+        .summary
+        .pa
+        .as_ref()
+        .map_or(exit::OK, |p| exit::code_for_verdict(p.verdict())))
 }
 
-fn read(mut args: ReadArgs) -> Result<(), CliError> {
-    // Validate the key (check digits, dates) before touching the reader; the raw input is
-    // wiped as soon as the core's key exists.
+fn read(mut args: ReadArgs) -> Result<u8, CliError> {
+    // Validate the key (check digits, dates) and load the trust store before touching the
+    // reader; the raw input is wiped as soon as the core's key exists.
     let key = session::access_key(&gather_key(&mut args)?)?;
+    let options = args.trust.options();
+    let verifier = if options.is_empty() {
+        None
+    } else {
+        let (now, _) = args.trust.now()?;
+        let trust = trust_files::load(&options)?;
+        eprint!("{}", verify::load_text(&trust));
+        Some(Verifier { trust, now })
+    };
     let reader = pick_reader(args.reader.take())?;
     let mut transport = PcscTransport::connect(&reader)?;
     let terminal = Terminal::new(&args.output);
@@ -231,30 +339,193 @@ fn read(mut args: ReadArgs) -> Result<(), CliError> {
         monid_core::reader::ReadOptions::default(),
         &reader,
         &terminal,
+        verifier.as_ref(),
     )?;
     outcome.summary.stats.elapsed_ms = started.elapsed().as_millis();
     drop(terminal);
     deliver(&outcome, &args.output)
 }
 
-fn demo(args: OutputArgs) -> Result<(), CliError> {
+fn demo(args: OutputArgs) -> Result<u8, CliError> {
     let terminal = Terminal::new(&args);
     let started = Instant::now();
-    let mut outcome = session::demo(&terminal)?;
+    let mut outcome = session::demo(&terminal, clock::system_now())?;
     outcome.summary.stats.elapsed_ms = started.elapsed().as_millis();
     drop(terminal);
     deliver(&outcome, &args)
 }
 
+/// Largest EF.SOD or data group file `monid pa` reads.
+const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+fn read_input(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::new(exit::USAGE, format!("{}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::new(exit::USAGE, format!("{}: {e}", path.display())))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(CliError::new(
+            exit::USAGE,
+            format!(
+                "{}: larger than {} MiB",
+                path.display(),
+                MAX_INPUT_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// `N=FILE` or `FILE` (number from the first tag).
+fn dg_arg(arg: &str) -> Result<(u8, PathBuf, Zeroizing<Vec<u8>>), CliError> {
+    let usage = |m: String| CliError::new(exit::USAGE, m);
+    let (n, path) = match arg.split_once('=') {
+        Some((n, p)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            let n: u8 = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=16).contains(n))
+                .ok_or_else(|| usage(format!("--dg {arg}: N must be 1..16")))?;
+            (Some(n), PathBuf::from(p))
+        }
+        _ => (None, PathBuf::from(arg)),
+    };
+    let bytes = Zeroizing::new(read_input(&path)?);
+    let n = match n {
+        Some(n) => n,
+        None => bytes
+            .first()
+            .and_then(|t| FileId::from_tag(*t))
+            .and_then(FileId::dg_number)
+            .ok_or_else(|| {
+                usage(format!(
+                    "--dg {arg}: not a data group by its first tag; give the number as N=FILE"
+                ))
+            })?,
+    };
+    Ok((n, path, bytes))
+}
+
+fn pa_command(args: PaArgs) -> Result<u8, CliError> {
+    let (now, time_source) = args.trust.now()?;
+    let sod = read_input(&args.sod)?;
+    let mut dgs: Vec<(u8, PathBuf, Zeroizing<Vec<u8>>)> = Vec::new();
+    for a in &args.dgs {
+        let dg = dg_arg(a)?;
+        if dgs.iter().any(|d| d.0 == dg.0) {
+            return Err(CliError::new(
+                exit::USAGE,
+                format!("DG{} given twice", dg.0),
+            ));
+        }
+        dgs.push(dg);
+    }
+    dgs.sort_by_key(|d| d.0);
+    let trust = trust_files::load(&args.trust.options())?;
+    let issuing_state: Option<Zeroizing<String>> = dgs
+        .iter()
+        .find(|d| d.0 == 1)
+        .and_then(|d| monid_core::lds::Dg1::parse(&d.2).ok())
+        .and_then(|d| d.parse_mrz().ok())
+        .map(|m| Zeroizing::new(m.issuing_state().to_owned()));
+    let state = issuing_state.as_deref().map(String::as_str);
+    let data_groups: Vec<(u8, &[u8])> = dgs.iter().map(|d| (d.0, d.2.as_slice())).collect();
+    let report = pa::verify(
+        &PaInput {
+            sod: &sod,
+            data_groups: &data_groups,
+            issuing_state: state,
+            dsc: None,
+        },
+        &trust.store,
+        now,
+    );
+    let text = if args.json {
+        let mut v = serde_json::json!({
+            "sod": args.sod.display().to_string(),
+            "data_groups": dgs.iter().map(|d| serde_json::json!({
+                "dg": d.0,
+                "file": d.1.display().to_string(),
+            })).collect::<Vec<_>>(),
+            "time_source": time_source,
+            "trust": verify::load_json(&trust),
+        });
+        if let (serde_json::Value::Object(out), serde_json::Value::Object(r)) =
+            (&mut v, verify::report_json(&report, now, state))
+        {
+            out.extend(r);
+        }
+        let mut t = serde_json::to_string_pretty(&v).unwrap_or_default();
+        t.push('\n');
+        t
+    } else {
+        let mut t = String::new();
+        t.push_str(&format!("EF.SOD:        {}\n", args.sod.display()));
+        let dg_list: Vec<String> = dgs
+            .iter()
+            .map(|d| format!("DG{} ({})", d.0, d.1.display()))
+            .collect();
+        t.push_str(&format!(
+            "Data groups:   {}\n",
+            if dg_list.is_empty() {
+                "none given".to_owned()
+            } else {
+                dg_list.join(", ")
+            }
+        ));
+        if trust.files_read == 0 {
+            t.push_str("Trust store:   empty (no --trust): the chain cannot be checked\n");
+        } else {
+            t.push_str(&verify::load_text(&trust));
+        }
+        t.push_str(&format!(
+            "Time:          {} ({time_source})\n",
+            clock::format(now)
+        ));
+        t.push_str(&verify::report_text(&report, state));
+        t
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::new(exit::OTHER, format!("writing to stdout: {e}")))?;
+    Ok(exit::code_for_verdict(report.verdict()))
+}
+
+fn inspect_command(args: InspectArgs) -> Result<u8, CliError> {
+    let bytes = Zeroizing::new(read_input(&args.file)?);
+    let value = inspect::inspect(&bytes)
+        .map_err(|e| CliError::new(exit::OTHER, format!("{}: {e}", args.file.display())))?;
+    let text = if args.json {
+        inspect::to_json(&value)
+    } else {
+        let mut t = Zeroizing::new(format!("File:          {}\n", args.file.display()));
+        t.push_str(&inspect::to_text(&value));
+        t
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::new(exit::OTHER, format!("writing to stdout: {e}")))?;
+    Ok(exit::OK)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Readers => readers(),
+        Command::Readers => readers().map(|()| exit::OK),
         Command::Read(args) => read(args),
         Command::Demo(args) => demo(args),
+        Command::Pa(args) => pa_command(args),
+        Command::Inspect(args) => inspect_command(args),
     };
     match result {
-        Ok(()) => ExitCode::from(exit::OK),
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("monid: {}", e.message);
             ExitCode::from(e.code)

@@ -3,7 +3,9 @@
 //! This module owns turning the user's key input into the core's access key, running a read
 //! over a transport (a PC/SC card or the virtual chip), forwarding progress and the redacted
 //! trace to the terminal, and turning the core's result into a [`ReadOutcome`]: raw files, the
-//! summary, and the face as PNG. It holds no I/O of its own beyond what the transport does.
+//! summary, and the face as PNG; and, when the caller gives a trust store, running passive
+//! authentication on the read ([`Verifier`]). It holds no I/O of its own beyond what the
+//! transport does (trust files are read by [`crate::trust`]).
 
 use std::cell::RefCell;
 
@@ -13,6 +15,7 @@ use monid_core::channel::ApduTrace;
 use monid_core::crypto::SmCipher;
 use monid_core::document::{Document, Sourced};
 use monid_core::lds::{FileId, ImageFormat};
+use monid_core::pki::Timestamp;
 use monid_core::reader::{
     Absence, AccessProtocol, DocumentReader, FileSelection, Progress, RawDocument, ReadListener,
     ReadOptions, Step,
@@ -23,8 +26,21 @@ use zeroize::Zeroizing;
 
 use crate::exit::CliError;
 use crate::keys::KeyInput;
-use crate::summary::{FaceSummary, FileEntry, Stats, Summary};
+use crate::summary::{FaceSummary, FileEntry, PassiveAuth, Stats, Summary};
 use crate::trace::TraceLine;
+use crate::trust::LoadedTrust;
+
+/// What passive authentication after a read needs: the loaded trust store and "now".
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    /// The trust store and its load report.
+    pub trust: LoadedTrust,
+    /// The verification time (system clock, or `--at`).
+    pub now: Timestamp,
+}
+
+/// The step label the summary shows for passive authentication.
+pub const PA_STEP: &str = "passive authentication";
 
 /// What the command shows while a read runs.
 pub trait Events {
@@ -173,13 +189,27 @@ fn push(
     }
 }
 
-/// Turns the core's raw result into what the command prints and writes.
-pub fn outcome(raw: RawDocument, source: &str, steps: Vec<String>) -> ReadOutcome {
+/// Turns the core's raw result into what the command prints and writes; with a verifier, runs
+/// passive authentication first (so that the summary's fields carry their verification).
+pub fn outcome(
+    raw: RawDocument,
+    source: &str,
+    mut steps: Vec<String>,
+    verifier: Option<&Verifier>,
+) -> ReadOutcome {
     let files: Vec<(String, Zeroizing<Vec<u8>>)> = raw
         .files
         .iter()
         .map(|f| (file_name(f.id), f.bytes.clone()))
         .collect();
+    if verifier.is_some() {
+        // Passive authentication runs after the read: before "done".
+        let at = steps
+            .iter()
+            .position(|st| st == "done")
+            .unwrap_or(steps.len());
+        steps.insert(at, PA_STEP.to_owned());
+    }
     let mut summary = Summary {
         source: source.to_owned(),
         access: access_text(&raw),
@@ -214,7 +244,19 @@ pub fn outcome(raw: RawDocument, source: &str, steps: Vec<String>) -> ReadOutcom
         },
         ..Summary::default()
     };
-    let doc = Document::from_raw(raw);
+    let mut doc = Document::from_raw(raw);
+    if let Some(v) = verifier {
+        let report = doc.verify(&v.trust.store, v.now).clone();
+        summary.pa = Some(PassiveAuth {
+            report,
+            at: v.now,
+            issuing_state: doc
+                .mrz
+                .as_ref()
+                .map(|m| Zeroizing::new(m.issuing_state().to_owned())),
+            trust: crate::verify::load_json(&v.trust),
+        });
+    }
     let s = doc.summary();
     push(&mut summary.dg1, "document_code", &s.document_code);
     push(&mut summary.dg1, "issuing_state", &s.issuing_state);
@@ -290,21 +332,23 @@ pub fn read_document(
         ReadOptions::default(),
         source,
         events,
+        None,
     )
 }
 
-/// Reads with explicit options.
+/// Reads with explicit options; with a verifier, also runs passive authentication.
 pub fn read_with(
     transport: &mut dyn Transport,
     key: AccessKey,
     options: ReadOptions,
     source: &str,
     events: &dyn Events,
+    verifier: Option<&Verifier>,
 ) -> Result<ReadOutcome, CliError> {
     let listener = Listener::new(events);
     let mut reader = DocumentReader::new(key, options);
     let raw = reader.read(transport, &listener)?;
-    Ok(outcome(raw, source, listener.take_steps()))
+    Ok(outcome(raw, source, listener.take_steps(), verifier))
 }
 
 /// Reads DG1 only (EF.COM is always read too): one session of the interop stress test.
@@ -322,8 +366,14 @@ pub fn demo_profile() -> Profile {
     Profile::cnie_td1()
 }
 
-/// Reads the virtual chip end to end, in-process, with the key printed on its (virtual) card.
-pub fn demo(events: &dyn Events) -> Result<ReadOutcome, CliError> {
+/// Reads the virtual chip end to end, in-process, with the key printed on its (virtual) card,
+/// then verifies it (passive authentication) against the embedded TEST PKI anchors
+/// ([`crate::trust::demo_trust`]) at `now`.
+pub fn demo(events: &dyn Events, now: Timestamp) -> Result<ReadOutcome, CliError> {
+    let verifier = Verifier {
+        trust: crate::trust::demo_trust(),
+        now,
+    };
     let profile = demo_profile();
     let key = AccessKey::mrz(
         profile.document_number(),
@@ -337,6 +387,7 @@ pub fn demo(events: &dyn Events) -> Result<ReadOutcome, CliError> {
         ReadOptions::default(),
         "virtual chip (monid-vchip CNIE-like TD1 ID card)",
         events,
+        Some(&verifier),
     )?;
     let stats = chip.stats();
     outcome.summary.stats.modelled_link_ms = Some(stats.modelled_us as f64 / 1000.0);

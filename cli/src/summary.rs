@@ -5,6 +5,8 @@
 //! the human rendering masks the document number except its last three characters. It does not
 //! read chips or parse data groups (the core does) and does not write files (`output` does).
 
+use monid_core::pki::Timestamp;
+use monid_core::pki::pa::{PaReport, Verdict};
 use serde_json::{Map, Value, json};
 use zeroize::Zeroizing;
 
@@ -47,6 +49,54 @@ pub struct Stats {
     pub modelled_link_ms: Option<f64>,
 }
 
+/// Passive authentication of a read, when it ran.
+#[derive(Clone, Debug)]
+pub struct PassiveAuth {
+    /// The core's report.
+    pub report: PaReport,
+    /// The verification time used.
+    pub at: Timestamp,
+    /// The issuing state from DG1 (for the reasons' wording only).
+    pub issuing_state: Option<Zeroizing<String>>,
+    /// The trust store's load report, as JSON (see [`crate::verify::load_json`]).
+    pub trust: Value,
+}
+
+impl PassiveAuth {
+    /// The verdict.
+    pub fn verdict(&self) -> Verdict {
+        self.report.verdict()
+    }
+
+    /// The one-line result (`VALID (...)`).
+    pub fn line(&self) -> String {
+        crate::verify::one_line(
+            &self.report,
+            self.issuing_state.as_deref().map(|s| s.as_str()),
+        )
+    }
+
+    /// The JSON form: the report plus `"run": true` and the trust load report.
+    pub fn to_json(&self) -> Value {
+        let mut v = crate::verify::report_json(
+            &self.report,
+            self.at,
+            self.issuing_state.as_deref().map(|s| s.as_str()),
+        );
+        if let Value::Object(m) = &mut v {
+            let mut out = Map::new();
+            out.insert("run".into(), Value::Bool(true));
+            out.extend(core::mem::take(m));
+            out.insert("trust".into(), self.trust.clone());
+            return Value::Object(out);
+        }
+        v
+    }
+}
+
+/// What the summary says when passive authentication did not run.
+pub const PA_NOT_RUN: &str = "passive authentication not run (no --trust)";
+
 /// Everything the summary shows.
 #[derive(Default)]
 pub struct Summary {
@@ -72,6 +122,8 @@ pub struct Summary {
     pub face: Option<FaceSummary>,
     /// Counters.
     pub stats: Stats,
+    /// Passive authentication, when it ran (`read --trust`, `demo`).
+    pub pa: Option<PassiveAuth>,
 }
 
 impl core::fmt::Debug for Summary {
@@ -139,6 +191,10 @@ impl Summary {
             "problems": self.problems,
             "steps": self.steps,
             "face": face,
+            "passive_authentication": match &self.pa {
+                Some(pa) => pa.to_json(),
+                None => json!({"run": false, "reason": PA_NOT_RUN}),
+            },
             "stats": {
                 "apdus": self.stats.apdus,
                 "bytes_sent": self.stats.bytes_sent,
@@ -222,6 +278,14 @@ impl Summary {
                 .collect::<Vec<_>>()
                 .join(", ");
             let _ = writeln!(s, "Absent:        {absent}");
+        }
+        match &self.pa {
+            Some(pa) => {
+                let _ = writeln!(s, "Passive authentication: {}", pa.line());
+            }
+            None => {
+                let _ = writeln!(s, "Passive authentication: not run (no --trust)");
+            }
         }
         let st = &self.stats;
         let _ = writeln!(
