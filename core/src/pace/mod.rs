@@ -8,3 +8,4 @@
 //! exponentiation); the generic verifier in `pki::ec` must never be used here.
 
 pub mod dh;
+pub mod info;
