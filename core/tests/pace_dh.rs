@@ -360,3 +360,35 @@ fn time_one_2048_bit_modexp() {
         t.elapsed() / n
     );
 }
+
+/// Random peer values, nonces and private keys of every length up to p's plus a few: values or
+/// typed errors, never a panic.
+#[test]
+fn random_inputs_never_panic() {
+    let group = DhGroup::standardized(0).unwrap();
+    let x = group.private_key_from_be_bytes(&[0x33; 20]).unwrap();
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let g = group.generator();
+    for round in 0..300usize {
+        let len = (next() as usize) % 140;
+        let mut y: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if round % 3 == 0 && !g.is_empty() {
+            // Near-valid: the generator with one byte changed.
+            y = g.clone();
+            let i = (next() as usize) % y.len();
+            y[i] ^= 1 << (next() % 8);
+        }
+        let _ = group.validate_public(&y);
+        let _ = group.shared_secret(&x, &y);
+        let _ = group.private_key_from_be_bytes(&y);
+        let _ = group.map_generic_with_h(&y, &g);
+        let _ = group.map_integrated(&y, &y, SmCipher::Aes128);
+        let _ = DhGroup::from_be_bytes(&y, &g, &group.order());
+    }
+}
