@@ -6,3 +6,7 @@
 //! end in a secure-messaging session. Secret-scalar arithmetic uses constant-time crate
 //! implementations only (RustCrypto curves, crypto-bigint's constant-time modular
 //! exponentiation); the generic verifier in `pki::ec` must never be used here.
+
+pub mod ec;
+pub mod params;
+pub mod terminal;
