@@ -762,3 +762,140 @@ fn wycheproof_ecdh() {
     }
     assert!(counted > 400);
 }
+
+// ---------------------------------------------------------------- simulated chip, every suite
+
+/// The value of the object inside `7C { tag value }` of a GENERAL AUTHENTICATE command.
+fn ga_value(cmd: &Command, tag: u32) -> Vec<u8> {
+    let outer = monid_core::tlv::parse_single(&cmd.data, 0x7C).unwrap();
+    let inner = monid_core::tlv::parse_single(outer.value, tag).unwrap();
+    inner.value.to_vec()
+}
+
+fn ga_response(tag: u32, value: &[u8]) -> Response {
+    ok(monid_core::tlv::encode(
+        0x7C,
+        &monid_core::tlv::encode(tag, value),
+    ))
+}
+
+/// Runs the terminal against a chip simulated with the `ec` and `terminal` helpers, for a curve
+/// and protocol without a published example (self-consistency, not a reference).
+fn simulated_run(curve: EcCurve, oid_hex: &str) {
+    use monid_core::rand::SystemRandom;
+    let mut rng = SystemRandom;
+    let params = PaceParams::from_oid(&h(oid_hex), curve.standardized_id(), false).unwrap();
+    let cipher = params.protocol.cipher;
+    let key = AccessKey::can("500540").unwrap();
+    let k_pi = crypto::kdf(b"500540", 3, cipher);
+    let s_len = if params.protocol.mapping == Mapping::Integrated {
+        ec::im_block_len(cipher)
+    } else {
+        cipher.block_len()
+    };
+    let s: Vec<u8> = (0..s_len)
+        .map(|i| (i as u8).wrapping_mul(37) ^ 0x5A)
+        .collect();
+    let z = match cipher {
+        SmCipher::Des3 => crypto::des3_cbc_encrypt(&k_pi, &s).unwrap(),
+        _ => crypto::aes_cbc_encrypt(&k_pi, &[0; 16], &s).unwrap(),
+    };
+
+    let (st, cmd) = Pace::new(params, &key).mse_set_at();
+    assert_eq!(cmd.data[2..12], params.protocol.oid());
+    let (st, _, _) = st.on_set_at(&resp("9000")).unwrap();
+    let (st, cmd) = st.on_nonce(&ga_response(0x80, &z), &mut rng).unwrap();
+    let map_data = ga_value(&cmd, 0x81);
+    let sk_ic = ec::generate_private_key(curve, &mut rng).unwrap();
+    let pk_ic = ec::public_key(curve, &sk_ic, None).unwrap();
+    let ca = ec::generate_private_key(curve, &mut rng).unwrap();
+    let (map_resp, generator) = match params.protocol.mapping {
+        Mapping::Integrated => (
+            ok(h("7C00")),
+            ec::im_generator(curve, cipher, &s, &map_data).unwrap(),
+        ),
+        Mapping::Generic => {
+            let sk = ec::generate_private_key(curve, &mut rng).unwrap();
+            let hh = ec::ecdh_point(curve, &sk, &map_data).unwrap();
+            (
+                ga_response(0x82, &ec::public_key(curve, &sk, None).unwrap()),
+                ec::gm_generator(curve, &s, &hh).unwrap(),
+            )
+        }
+        Mapping::ChipAuthentication => {
+            // SK_Map,IC = CA_IC · SK_IC: PK_Map,IC = CA_IC · PK_IC, H = CA_IC · (SK_IC · PK_Map,PCD).
+            let pk_map = ec::ecdh_point(curve, &ca, &pk_ic).unwrap();
+            let partial = ec::ecdh_point(curve, &sk_ic, &map_data).unwrap();
+            let hh = ec::ecdh_point(curve, &ca, &partial).unwrap();
+            (
+                ga_response(0x82, &pk_map),
+                ec::gm_generator(curve, &s, &hh).unwrap(),
+            )
+        }
+    };
+    let (st, cmd) = st.on_mapping(&map_resp, &mut rng).unwrap();
+    assert_eq!(st.mapped_generator(), &generator[..]);
+    let pk_pcd = ga_value(&cmd, 0x83);
+    let sk_e = ec::generate_private_key(curve, &mut rng).unwrap();
+    let pk_e = ec::public_key(curve, &sk_e, Some(&generator)).unwrap();
+    let (st, cmd) = st.on_key_agreement(&ga_response(0x84, &pk_e)).unwrap();
+    assert_eq!(cmd.cla, 0x00);
+    let k = ec::ecdh_shared_x(curve, &sk_e, &pk_pcd).unwrap();
+    assert_eq!(k.len(), curve.field_len());
+    let ks_enc = crypto::kdf(&k, 1, cipher);
+    let ks_mac = crypto::kdf(&k, 2, cipher);
+    assert_eq!(
+        ga_value(&cmd, 0x85),
+        terminal::auth_token(&params.protocol, &ks_mac, &pk_e).unwrap()
+    );
+    let t_picc = terminal::auth_token(&params.protocol, &ks_mac, &pk_pcd).unwrap();
+    let mut answer = monid_core::tlv::encode(0x86, &t_picc);
+    if params.protocol.mapping == Mapping::ChipAuthentication {
+        let iv = crypto::aes_ecb_encrypt_block(&ks_enc, &[0xFF; 16]).unwrap();
+        let e = crypto::aes_cbc_encrypt(&ks_enc, &iv, &crypto::pad(&ca, 16)).unwrap();
+        answer.extend(monid_core::tlv::encode(0x8A, &e));
+    }
+    let (mut sm, outcome) = st
+        .finish(&ok(monid_core::tlv::encode(0x7C, &answer)))
+        .unwrap();
+    assert_eq!(sm.ssc(), &vec![0u8; cipher.block_len()][..]);
+    assert_eq!(outcome.cipher(), cipher);
+    assert_eq!(outcome.password, PasswordRef::Can);
+    if params.protocol.mapping == Mapping::ChipAuthentication {
+        assert!(outcome.verify_chip_authentication(&pk_ic).unwrap());
+        let other = ec::public_key(curve, &sk_e, None).unwrap();
+        assert!(!outcome.verify_chip_authentication(&other).unwrap());
+    }
+    // The session works with the same keys on the "chip" side.
+    let mut chip =
+        SecureMessaging::new(cipher, &ks_enc, &ks_mac, &vec![0u8; cipher.block_len()]).unwrap();
+    let p = sm
+        .protect(&Command::new(0, 0xB0, 0, 0).with_ne(4), false)
+        .unwrap();
+    assert!(
+        chip.protect(&Command::new(0, 0xB0, 0, 0).with_ne(4), false)
+            .unwrap()
+            == p
+    );
+}
+
+#[test]
+fn simulated_chip_every_curve_and_suite() {
+    for curve in EcCurve::ALL {
+        for oid in [
+            "04007F00070202040201", // ECDH-GM-3DES
+            "04007F00070202040202", // ECDH-GM-AES-128
+            "04007F00070202040203", // ECDH-GM-AES-192
+            "04007F00070202040204", // ECDH-GM-AES-256
+            "04007F00070202040401", // ECDH-IM-3DES
+            "04007F00070202040402", // ECDH-IM-AES-128
+            "04007F00070202040403", // ECDH-IM-AES-192
+            "04007F00070202040404", // ECDH-IM-AES-256
+            "04007F00070202040602", // ECDH-CAM-AES-128
+            "04007F00070202040603", // ECDH-CAM-AES-192
+            "04007F00070202040604", // ECDH-CAM-AES-256
+        ] {
+            simulated_run(curve, oid);
+        }
+    }
+}
