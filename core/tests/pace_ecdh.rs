@@ -899,3 +899,44 @@ fn simulated_chip_every_curve_and_suite() {
         }
     }
 }
+
+// ---------------------------------------------------------------- driver over a Channel
+
+/// Replays a worked example's APDU pairs, checking each command byte for byte.
+struct Replay {
+    pairs: Vec<(Vec<u8>, Vec<u8>)>,
+    next: usize,
+}
+
+impl monid_core::Transport for Replay {
+    fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, monid_core::TransportError> {
+        let (expected, answer) = self.pairs[self.next].clone();
+        assert_eq!(hex::encode_upper(command), hex::encode_upper(expected));
+        self.next += 1;
+        Ok(answer)
+    }
+}
+
+#[test]
+fn run_drives_g1_over_a_channel() {
+    let g = g1();
+    let pairs = g["apdus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (h(p[0].as_str().unwrap()), h(p[1].as_str().unwrap())))
+        .collect();
+    let mut transport = Replay { pairs, next: 0 };
+    let cancel = monid_core::CancelToken::default();
+    let mut channel_rng = FixedRandom::new(vec![]);
+    let mut channel =
+        monid_core::channel::Channel::new(&mut transport, &cancel, &(), &mut channel_rng);
+    let mut rng = g1_rng(&g);
+    let (sm, outcome, sw) =
+        terminal::run(&mut channel, &g1_key(&g), g1_params(&g), &mut rng).unwrap();
+    assert_eq!(sw, StatusWord::SUCCESS);
+    assert_eq!(sm.ssc(), &[0u8; 16]);
+    assert_eq!(outcome.chip_ephemeral_public_key, v(&g, "eph_pk_picc"));
+    drop(channel);
+    assert_eq!(transport.next, 5);
+}
