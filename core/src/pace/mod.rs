@@ -8,4 +8,7 @@
 //! exponentiation); the generic verifier in `pki::ec` must never be used here.
 
 pub mod dh;
+pub mod ec;
 pub mod info;
+pub mod params;
+pub mod terminal;
