@@ -12,9 +12,12 @@
 
 use zeroize::Zeroizing;
 
+use crate::access::{AccessKey, AccessKeyKind};
 use crate::apdu::{Command, Response, Status, StatusWord};
 use crate::bac::Bac;
 use crate::error::{ChipError, Error, Result};
+use crate::pace::params::PaceParams;
+use crate::pace::terminal::{Pace, PaceOutcome};
 use crate::rand::RandomSource;
 use crate::sm::{SecureMessaging, Unprotected};
 use crate::transport::{CancelToken, Transport, TransportInfo};
@@ -70,6 +73,19 @@ pub enum AccessControl {
         /// K_seed, the first 16 bytes of SHA-1 of the MRZ information.
         key_seed: Zeroizing<[u8; 16]>,
     },
+    /// PACE with this password and these parameters, run where the chip currently is (the
+    /// master file); `then` (e.g. SELECT of the eMRTD application) is sent protected right
+    /// after, on every (re-)establishment.
+    Pace {
+        /// The password.
+        key: AccessKey,
+        /// Protocol, curve and parameter id.
+        params: PaceParams,
+        /// A command to send protected after PACE (re-selects the application).
+        then: Option<Command>,
+        /// Allow sending a PIN when the chip says one try is left.
+        allow_last_pin_try: bool,
+    },
 }
 
 impl core::fmt::Debug for AccessControl {
@@ -77,6 +93,7 @@ impl core::fmt::Debug for AccessControl {
         match self {
             AccessControl::None => f.write_str("AccessControl::None"),
             AccessControl::Bac { .. } => f.write_str("AccessControl::Bac(<redacted>)"),
+            AccessControl::Pace { params, .. } => write!(f, "AccessControl::Pace({params:?})"),
         }
     }
 }
@@ -100,6 +117,8 @@ pub struct Channel<'a> {
     counters: Counters,
     /// The trace of a protected exchange, completed once the response is unprotected.
     pending_trace: Option<ApduTrace>,
+    /// What the last PACE run established.
+    pace: Option<PaceOutcome>,
 }
 
 impl<'a> Channel<'a> {
@@ -123,6 +142,7 @@ impl<'a> Channel<'a> {
             epoch: 0,
             counters: Counters::default(),
             pending_trace: None,
+            pace: None,
         }
     }
 
@@ -175,6 +195,16 @@ impl<'a> Channel<'a> {
         let key_seed = match &self.access {
             AccessControl::None => return Ok(()),
             AccessControl::Bac { key_seed } => key_seed.clone(),
+            AccessControl::Pace {
+                key,
+                params,
+                then,
+                allow_last_pin_try,
+            } => {
+                let (key, params, then) = (key.clone(), *params, then.clone());
+                let allow_last = *allow_last_pin_try;
+                return self.run_pace(&key, params, then, allow_last);
+            }
         };
         let bac = Bac::new(&key_seed);
         let mut challenge = self.transmit_plain(&Bac::get_challenge())?;
@@ -194,6 +224,65 @@ impl<'a> Channel<'a> {
         let (awaiting, command) = bac.authenticate(&challenge.data, &mut *self.rng)?;
         let response = self.transmit_plain(&command)?;
         self.sm = Some(awaiting.finish(&response)?);
+        Ok(())
+    }
+
+    /// What the last PACE run established, if PACE protects this channel.
+    pub fn pace_outcome(&self) -> Option<&PaceOutcome> {
+        self.pace.as_ref()
+    }
+
+    fn run_pace(
+        &mut self,
+        key: &AccessKey,
+        params: PaceParams,
+        then: Option<Command>,
+        allow_last_pin_try: bool,
+    ) -> Result<()> {
+        let is_pin = key.kind() == AccessKeyKind::Pin;
+        let (state, command) = Pace::new(params, key).mse_set_at();
+        let r = self.transmit_plain(&command)?;
+        let (state, command, status) = match state.on_set_at(&r) {
+            Err(Error::AccessDenied(_)) if is_pin => return Err(Error::PinBlocked),
+            other => other?,
+        };
+        if is_pin {
+            // The PIN's state, read before the first GENERAL AUTHENTICATE (TR-03110-2 §3.5).
+            match status.0 {
+                0x63C0 => return Err(Error::PinBlocked),
+                0x6283 => return Err(Error::PinDeactivated),
+                0x63C1 if !allow_last_pin_try => return Err(Error::PinSuspended),
+                _ => {}
+            }
+        }
+        let r = self.transmit_plain(&command)?;
+        let (state, command) = state.on_nonce(&r, &mut *self.rng)?;
+        let r = self.transmit_plain(&command)?;
+        let (state, command) = state.on_mapping(&r, &mut *self.rng)?;
+        let r = self.transmit_plain(&command)?;
+        let (state, command) = state.on_key_agreement(&r)?;
+        let r = self.transmit_plain(&command)?;
+        let (sm, outcome) = state.finish(&r).map_err(|e| match e {
+            Error::AccessDenied(sw) => Error::WrongPassword {
+                tries_left: (is_pin && sw.0 & 0xFFF0 == 0x63C0).then_some((sw.0 & 0x0F) as u8),
+            },
+            other => other,
+        })?;
+        self.sm = Some(sm);
+        self.pace = Some(outcome);
+        if let Some(then) = then {
+            let r = self.send(&then)?;
+            if !r.sw.is_success() {
+                return Err(if r.sw == StatusWord::FILE_NOT_FOUND {
+                    Error::Unsupported("no eMRTD application")
+                } else {
+                    Error::Chip(ChipError::UnexpectedStatus {
+                        sw: r.sw,
+                        during: "SELECT eMRTD application",
+                    })
+                });
+            }
+        }
         Ok(())
     }
 

@@ -122,6 +122,22 @@ pub enum Error {
     /// An MRZ given by the caller is invalid.
     #[error("MRZ: {0}")]
     Mrz(#[from] MrzError),
+    /// PACE refused the password (CAN, PIN or MRZ). For a PIN the chip says how many tries
+    /// are left; a CAN has no counter.
+    #[error("wrong password (tries left: {tries_left:?})")]
+    WrongPassword {
+        /// Tries left, when the chip counts them (PIN).
+        tries_left: Option<u8>,
+    },
+    /// The PIN is suspended (one try left): PACE with the CAN must run first.
+    #[error("PIN suspended: the CAN is needed before the last try")]
+    PinSuspended,
+    /// The PIN is blocked (no tries left); it must be unblocked with the PUK.
+    #[error("PIN blocked")]
+    PinBlocked,
+    /// The PIN is deactivated.
+    #[error("PIN deactivated")]
+    PinDeactivated,
     /// Some other caller input is invalid.
     #[error("invalid input: {0}")]
     InvalidInput(&'static str),
@@ -156,7 +172,11 @@ impl Error {
                 TransportError::ResponseTooLong => ErrorKind::ChipMisbehaved,
             },
             Error::Cancelled => ErrorKind::Cancelled,
-            Error::AccessDenied(_) => ErrorKind::WrongAccessKey,
+            Error::AccessDenied(_)
+            | Error::WrongPassword { .. }
+            | Error::PinSuspended
+            | Error::PinBlocked
+            | Error::PinDeactivated => ErrorKind::WrongAccessKey,
             Error::Chip(_) => ErrorKind::ChipMisbehaved,
             Error::Mrz(_) | Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::Unsupported(_) => ErrorKind::UnsupportedDocument,

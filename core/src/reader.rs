@@ -48,6 +48,9 @@ pub struct ReadOptions {
     pub files: FileSelection,
     /// The read-size strategy's limits.
     pub policy: ReadPolicy,
+    /// Send a PIN even when the chip says only one try is left (off by default: the app
+    /// should ask for the CAN first, as the chip expects).
+    pub allow_last_pin_try: bool,
 }
 
 impl Default for ReadOptions {
@@ -55,6 +58,7 @@ impl Default for ReadOptions {
         ReadOptions {
             files: FileSelection::AllAvailable,
             policy: ReadPolicy::default(),
+            allow_last_pin_try: false,
         }
     }
 }
@@ -136,6 +140,21 @@ pub enum AccessProtocol {
     None,
     /// Basic Access Control.
     Bac,
+    /// PACE.
+    Pace,
+}
+
+/// What PACE established, for the evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PaceReport {
+    /// The protocol's name, e.g. "id-PACE-ECDH-GM-AES-CBC-CMAC-128".
+    pub protocol: &'static str,
+    /// The mapping.
+    pub mapping: crate::pace::params::Mapping,
+    /// The curve.
+    pub curve: crate::pace::params::EcCurve,
+    /// The password used.
+    pub password: crate::pace::params::PasswordRef,
 }
 
 /// Counters of a read, summed over every call of a resumed read.
@@ -170,6 +189,10 @@ pub struct LinkReport {
     pub chunk: usize,
     /// Whether short file identifiers worked (`None`: not tried).
     pub sfi: Option<bool>,
+    /// PACE's parameters, when PACE ran.
+    pub pace: Option<PaceReport>,
+    /// Why BAC was used: set when the chip has no EF.CardAccess.
+    pub fallback: Option<&'static str>,
 }
 
 /// One file as read from the chip.
@@ -222,6 +245,8 @@ struct ReadState {
     com_digest: Option<[u8; 32]>,
     dg1_digest: Option<[u8; 32]>,
     absences: BTreeMap<FileId, Absence>,
+    /// The PACE choice made from EF.CardAccess (`Some(None)`: no EF.CardAccess, BAC).
+    pace_choice: Option<Option<crate::pace::params::PaceParams>>,
     stats: ReadStats,
 }
 
@@ -243,6 +268,73 @@ impl core::fmt::Debug for DocumentReader {
     }
 }
 
+/// The PACE options this version runs (ECDH: GM, IM, CAM; DH PACE is not wired yet).
+const PACE_SUPPORT: crate::pace::info::PaceSupport = crate::pace::info::PaceSupport {
+    ecdh_gm: true,
+    ecdh_im: true,
+    ecdh_cam: true,
+    dh_gm: false,
+    dh_im: false,
+};
+
+/// Reads EF.CardAccess (plain, at the master file, by its standard short identifier) and picks
+/// the PACE option to run: `None` when the file is absent (BAC only), an error when it is
+/// unreadable, malformed, or offers nothing this version supports.
+fn choose_pace(
+    ch: &mut Channel<'_>,
+    files: &mut FileReader,
+) -> Result<Option<crate::pace::params::PaceParams>> {
+    use crate::pace::{info, params::PaceParams};
+    let mut card_access = PartialFile::default();
+    let outcome = files.read(
+        ch,
+        &ef_ref(FileId::CardAccess),
+        &mut card_access,
+        &mut |_, _| {},
+    );
+    files.forget_selection();
+    match outcome? {
+        FileOutcome::Complete => {}
+        FileOutcome::NotFound(_) | FileOutcome::Denied(_) => return Ok(None),
+    }
+    let infos = info::parse_card_access(&card_access.data).map_err(Error::from)?;
+    let choice = info::choose_with(&infos, &PACE_SUPPORT)
+        .into_iter()
+        .next()
+        .ok_or(Error::Unsupported(
+            "EF.CardAccess offers no PACE option this version supports",
+        ))?;
+    let id = choice.parameters.id();
+    PaceParams::from_oid(
+        &choice.protocol.oid_bytes(),
+        id,
+        choice.mse_parameter_id.is_some(),
+    )
+    .map(Some)
+}
+
+/// Sends `command` in extended form to learn whether the chip really accepts extended length;
+/// returns its response when it was accepted.
+fn probe_extended(
+    ch: &mut Channel<'_>,
+    files: &mut FileReader,
+    command: &Command,
+) -> Result<Option<crate::apdu::Response>> {
+    match ch.transmit_plain_extended(command) {
+        Ok(resp) if !matches!(resp.sw.status(), Status::WrongLength | Status::WrongLe(_)) => {
+            Ok(Some(resp))
+        }
+        Ok(_)
+        | Err(Error::Transport(
+            crate::TransportError::Other(_) | crate::TransportError::ResponseTooLong,
+        )) => {
+            files.caps.extended_disabled = true;
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The files selected by default, in reading order (small before large, so that a dropped
 /// link costs least).
 fn default_order() -> Vec<FileId> {
@@ -259,7 +351,8 @@ fn ef_ref(id: FileId) -> EfRef {
         fid: id.fid(),
         sfi: Some(id.sfi()),
         framed: id != FileId::AtrInfo,
-        sfi_only: id == FileId::AtrInfo,
+        // Files of the master file with a standard short identifier: a refusal means absent.
+        sfi_only: matches!(id, FileId::AtrInfo | FileId::CardAccess),
     }
 }
 
@@ -364,11 +457,22 @@ impl DocumentReader {
         // Whatever happened, keep what was learned about the chip.
         self.state.caps = files.caps;
         outcome?;
+        let pace = ch.pace_outcome().map(|o| PaceReport {
+            protocol: o.protocol.name(),
+            mapping: o.protocol.mapping,
+            curve: o.curve,
+            password: o.password,
+        });
         Ok(LinkReport {
-            protocol: match self.key {
-                AccessKey::Mrz(_) => AccessProtocol::Bac,
-                _ => AccessProtocol::None,
+            protocol: if pace.is_some() {
+                AccessProtocol::Pace
+            } else {
+                AccessProtocol::Bac
             },
+            fallback: pace
+                .is_none()
+                .then_some("no EF.CardAccess: the chip offers BAC only"),
+            pace,
             cipher: ch.sm_cipher(),
             extended_length: files.extended_in_use(ch),
             chunk: files.chunk(ch),
@@ -396,51 +500,64 @@ impl DocumentReader {
             files.forget_selection();
         }
 
-        // 2. The eMRTD application.
-        self.progress(listener, Step::SelectApplication, None, &[]);
+        // 2. The access protocol: PACE when EF.CardAccess offers a supported option; BAC only
+        // when EF.CardAccess is absent (never as a downgrade after a failure).
+        let pace = match self.state.pace_choice {
+            Some(choice) => choice,
+            None => {
+                let choice = choose_pace(ch, files)?;
+                self.state.pace_choice = Some(choice);
+                choice
+            }
+        };
         let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
-        let mut r = None;
-        if files.extended_in_use(ch) {
-            // Probe extended length in plain, before access control: a chip that advertises it
-            // and then refuses it costs one APDU here instead of a broken SM session later.
-            match ch.transmit_plain_extended(&select) {
-                Ok(resp)
-                    if !matches!(resp.sw.status(), Status::WrongLength | Status::WrongLe(_)) =>
-                {
-                    r = Some(resp);
+        if let Some(params) = pace {
+            // Probe extended length in plain at the master file (PACE runs there).
+            if files.extended_in_use(ch) {
+                let mf = Command::new(0x00, 0xA4, 0x00, 0x0C).with_data(vec![0x3F, 0x00]);
+                probe_extended(ch, files, &mf)?;
+            }
+            self.progress(listener, Step::AccessControl, None, &[]);
+            ch.establish(AccessControl::Pace {
+                key: self.key.clone(),
+                params,
+                then: Some(select),
+                allow_last_pin_try: self.options.allow_last_pin_try,
+            })?;
+            files.forget_selection();
+        } else {
+            let AccessKey::Mrz(mrz) = &self.key else {
+                return Err(Error::Unsupported(
+                    "the chip has no EF.CardAccess (no PACE); BAC needs the MRZ",
+                ));
+            };
+            let key_seed = mrz.key_seed();
+            self.progress(listener, Step::SelectApplication, None, &[]);
+            let mut r = None;
+            if files.extended_in_use(ch) {
+                // Probe extended length in plain, before access control: a chip that
+                // advertises it and then refuses it costs one APDU here instead of a broken
+                // SM session later.
+                r = probe_extended(ch, files, &select)?;
+            }
+            let r = match r {
+                Some(r) => r,
+                None => ch.transmit_plain(&select)?,
+            };
+            match r.sw.status() {
+                Status::Success => {}
+                Status::FileNotFound => return Err(Error::Unsupported("no eMRTD application")),
+                _ => {
+                    return Err(Error::Chip(ChipError::UnexpectedStatus {
+                        sw: r.sw,
+                        during: "SELECT eMRTD application",
+                    }));
                 }
-                Ok(_)
-                | Err(Error::Transport(
-                    crate::TransportError::Other(_) | crate::TransportError::ResponseTooLong,
-                )) => files.caps.extended_disabled = true,
-                Err(e) => return Err(e),
             }
+            files.forget_selection();
+            self.progress(listener, Step::AccessControl, None, &[]);
+            ch.establish(AccessControl::Bac { key_seed })?;
         }
-        let r = match r {
-            Some(r) => r,
-            None => ch.transmit_plain(&select)?,
-        };
-        match r.sw.status() {
-            Status::Success => {}
-            Status::FileNotFound => return Err(Error::Unsupported("no eMRTD application")),
-            _ => {
-                return Err(Error::Chip(ChipError::UnexpectedStatus {
-                    sw: r.sw,
-                    during: "SELECT eMRTD application",
-                }));
-            }
-        }
-        files.forget_selection();
-
-        // 3. Access control.
-        self.progress(listener, Step::AccessControl, None, &[]);
-        let access = match &self.key {
-            AccessKey::Mrz(mrz) => AccessControl::Bac {
-                key_seed: mrz.key_seed(),
-            },
-            _ => return Err(Error::Unsupported("PACE (CAN or PIN) is not supported yet")),
-        };
-        ch.establish(access)?;
 
         // 4. On resumption, confirm the document by EF.COM and DG1.
         if self.state.com_digest.is_some() || self.state.dg1_digest.is_some() {
