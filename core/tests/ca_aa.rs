@@ -512,3 +512,283 @@ fn dg14_parsing_and_garbage() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Active Authentication
+// ---------------------------------------------------------------------------------------------
+
+use monid_core::aa::{self, AaAlgorithm, AaError, ActiveAuthentication};
+use monid_core::pki::alg::DigestAlgorithm;
+
+fn challenge_of(v: &serde_json::Value) -> [u8; 8] {
+    field(v, "challenge").try_into().unwrap()
+}
+
+#[test]
+fn icao_appendix_f_representative() {
+    let v = load("icao9303_appendix_f.json");
+    let f = field(&v, "F_recovered");
+    let m2 = field(&v, "M2_rnd_ifd");
+    // The published split: 6A || M1 || D || BC.
+    assert_eq!(f[0], 0x6A);
+    assert_eq!(&f[1..f.len() - 21], &field(&v, "M1")[..]);
+    assert_eq!(
+        &f[f.len() - 21..f.len() - 1],
+        &field(&v, "D_sha1_M1_M2")[..]
+    );
+    assert_eq!(
+        aa::verify_iso9796_2_representative(&f, &m2),
+        Ok(DigestAlgorithm::Sha1)
+    );
+    let mut wrong = m2.clone();
+    wrong[7] ^= 1;
+    assert_eq!(
+        aa::verify_iso9796_2_representative(&f, &wrong),
+        Err(AaError::BadSignature)
+    );
+    let mut flipped = f.clone();
+    flipped[40] ^= 0x10;
+    assert_eq!(
+        aa::verify_iso9796_2_representative(&flipped, &m2),
+        Err(AaError::BadSignature)
+    );
+}
+
+#[test]
+fn rsa_appendix_f_end_to_end() {
+    let v = load("aa_vectors.json");
+    let t = &v["rsa1024_appendix_f"];
+    let spki = field(t, "spki");
+    let challenge = challenge_of(t);
+    let auth = ActiveAuthentication::with_challenge(&spki, None, challenge);
+    assert_eq!(
+        auth.command().encode(false).unwrap(),
+        [&[0x00, 0x88, 0x00, 0x00, 0x08][..], &challenge, &[0x00]].concat()
+    );
+    let ev = auth.finish(&ok(field(t, "signature"))).unwrap();
+    assert_eq!(
+        ev.algorithm,
+        AaAlgorithm::RsaIso9796_2 {
+            hash: DigestAlgorithm::Sha1
+        }
+    );
+    assert_eq!(ev.challenge, challenge);
+    assert_eq!(ev.public_key_spki, spki);
+    aa::verify_evidence(&ev).unwrap();
+    let dbg = format!("{ev:?}");
+    assert!(!dbg.contains(&t["signature"].as_str().unwrap()[..16]));
+
+    // Tampered evidence: challenge, signature byte, recorded hash, key type.
+    let mut e = ev.clone();
+    e.challenge[0] ^= 1;
+    assert_eq!(aa::verify_evidence(&e), Err(AaError::BadSignature));
+    let mut e = ev.clone();
+    let last = e.signature.len() - 1;
+    e.signature[last] ^= 1;
+    assert!(aa::verify_evidence(&e).is_err());
+    let mut e = ev.clone();
+    e.algorithm = AaAlgorithm::RsaIso9796_2 {
+        hash: DigestAlgorithm::Sha256,
+    };
+    assert_eq!(aa::verify_evidence(&e), Err(AaError::BadSignature));
+    let mut e = ev.clone();
+    e.algorithm = AaAlgorithm::EcdsaPlain {
+        hash: DigestAlgorithm::Sha1,
+    };
+    assert!(matches!(
+        aa::verify_evidence(&e),
+        Err(AaError::UnsupportedKey(_))
+    ));
+    // Error status.
+    let auth = ActiveAuthentication::with_challenge(&spki, None, challenge);
+    assert_eq!(
+        auth.finish(&Response {
+            data: vec![],
+            sw: StatusWord(0x6982)
+        }),
+        Err(AaError::Status(StatusWord(0x6982)))
+    );
+}
+
+#[test]
+fn rsa_explicit_trailers() {
+    let v = load("aa_vectors.json");
+    let spki = field(&v["rsa2048_sha256"], "spki");
+    for (name, hash) in [
+        ("rsa2048_sha256", DigestAlgorithm::Sha256),
+        ("rsa2048_sha1_explicit", DigestAlgorithm::Sha1),
+    ] {
+        let t = &v[name];
+        let ev = aa::verify(&spki, &challenge_of(t), &field(t, "signature"), None).unwrap();
+        assert_eq!(ev.algorithm, AaAlgorithm::RsaIso9796_2 { hash }, "{name}");
+        aa::verify_evidence(&ev).unwrap();
+        let mut c = challenge_of(t);
+        c[3] ^= 0x40;
+        assert_eq!(
+            aa::verify(&spki, &c, &field(t, "signature"), None),
+            Err(AaError::BadSignature),
+            "{name}"
+        );
+    }
+    // The recovered representative of the SHA-256 signature is the one the script built.
+    let t = &v["rsa2048_sha256"];
+    let f = field(t, "F");
+    assert_eq!(&f[f.len() - 2..], &[0x34, 0xCC]);
+    assert_eq!(
+        aa::verify_iso9796_2_representative(&f, &challenge_of(t)),
+        Ok(DigestAlgorithm::Sha256)
+    );
+    // Trailer 37CC (a hash this module does not accept).
+    let t = &v["rsa2048_unknown_trailer"];
+    assert!(matches!(
+        aa::verify(&spki, &challenge_of(t), &field(t, "signature"), None),
+        Err(AaError::Malformed(_))
+    ));
+}
+
+#[test]
+fn rsa_negative_cases_never_panic() {
+    let v = load("aa_vectors.json");
+    let t = &v["rsa2048_sha256"];
+    let spki = field(t, "spki");
+    let c = challenge_of(t);
+    let sig = field(t, "signature");
+    // Flipped byte anywhere: header, trailer or digest mismatch, never accepted.
+    for i in [0, 1, 100, 200, 255] {
+        let mut s = sig.clone();
+        s[i] ^= 0x01;
+        assert!(aa::verify(&spki, &c, &s, None).is_err(), "byte {i}");
+    }
+    // Wrong lengths, zero, the modulus itself, all-FF (above the modulus), garbage.
+    for s in [
+        vec![],
+        vec![0],
+        sig[1..].to_vec(),
+        [&sig[..], &[0]].concat(),
+        vec![0xFF; 256],
+        vec![0x00; 256],
+        (0..=255u8).collect(),
+    ] {
+        assert!(aa::verify(&spki, &c, &s, None).is_err(), "{}", s.len());
+    }
+    // Modulus too small.
+    let t = &v["rsa512_too_small"];
+    assert!(matches!(
+        aa::verify(
+            &field(t, "spki"),
+            &challenge_of(t),
+            &field(t, "signature"),
+            None
+        ),
+        Err(AaError::UnsupportedKey(_))
+    ));
+    // Garbage keys.
+    for k in [
+        vec![],
+        vec![0x30, 0x00],
+        spki[..50].to_vec(),
+        vec![0x30; 300],
+    ] {
+        assert!(matches!(
+            aa::verify(&k, &c, &sig, None),
+            Err(AaError::UnsupportedKey(_))
+        ));
+    }
+    // Random signatures of the right length: no panic, never accepted.
+    let mut x: u64 = 0xDEAD_BEEF_1234_5678;
+    for _ in 0..20 {
+        let s: Vec<u8> = (0..256)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        assert!(aa::verify(&spki, &c, &s, None).is_err());
+    }
+}
+
+#[test]
+fn ecdsa_plain_signatures() {
+    let v = load("aa_vectors.json");
+    for (name, hash, oid) in [
+        (
+            "ecdsa_p256_sha256",
+            DigestAlgorithm::Sha256,
+            "0.4.0.127.0.7.1.1.4.1.3",
+        ),
+        (
+            "ecdsa_p384_sha384",
+            DigestAlgorithm::Sha384,
+            "1.2.840.10045.4.3.3",
+        ),
+    ] {
+        let t = &v[name];
+        let spki = field(t, "spki");
+        let c = challenge_of(t);
+        let sig = field(t, "signature");
+        let info = ca::ActiveAuthenticationInfo {
+            version: 1,
+            signature_algorithm: oid.into(),
+        };
+        // Named by ActiveAuthenticationInfo, and by the curve-size default.
+        for aa_info in [Some(&info), None] {
+            let ev = aa::verify(&spki, &c, &sig, aa_info).unwrap();
+            assert_eq!(ev.algorithm, AaAlgorithm::EcdsaPlain { hash });
+            aa::verify_evidence(&ev).unwrap();
+        }
+        // Through the state object and a protected-looking response.
+        let auth = ActiveAuthentication::with_challenge(&spki, Some(info.clone()), c);
+        assert!(auth.finish(&ok(sig.clone())).is_ok());
+        // A hash other than the signer's does not verify.
+        let sha1 = ca::ActiveAuthenticationInfo {
+            version: 1,
+            signature_algorithm: "0.4.0.127.0.7.1.1.4.1.1".into(),
+        };
+        assert_eq!(
+            aa::verify(&spki, &c, &sig, Some(&sha1)),
+            Err(AaError::BadSignature)
+        );
+        let unknown = ca::ActiveAuthenticationInfo {
+            version: 1,
+            signature_algorithm: "1.2.3.4".into(),
+        };
+        assert_eq!(
+            aa::verify(&spki, &c, &sig, Some(&unknown)),
+            Err(AaError::UnsupportedAlgorithm("1.2.3.4".into()))
+        );
+        // Wrong challenge, flipped bytes, wrong length, DER instead of plain.
+        let mut wc = c;
+        wc[0] ^= 0x80;
+        assert_eq!(
+            aa::verify(&spki, &wc, &sig, None),
+            Err(AaError::BadSignature)
+        );
+        for i in [0, sig.len() / 2, sig.len() - 1] {
+            let mut s = sig.clone();
+            s[i] ^= 4;
+            assert_eq!(aa::verify(&spki, &c, &s, None), Err(AaError::BadSignature));
+        }
+        assert!(aa::verify(&spki, &c, &sig[1..], None).is_err());
+        assert!(aa::verify(&spki, &c, &[0x30, 0x06, 2, 1, 1, 2, 1, 1], None).is_err());
+        assert!(aa::verify(&spki, &c, &vec![0; sig.len()], None).is_err());
+        // The evidence cannot be re-labelled as RSA.
+        let mut ev = aa::verify(&spki, &c, &sig, None).unwrap();
+        ev.algorithm = AaAlgorithm::RsaIso9796_2 { hash };
+        assert!(aa::verify_evidence(&ev).is_err());
+    }
+}
+
+#[test]
+fn challenge_from_rng() {
+    let mut rng = FixedRandom::new(vec![9, 8, 7, 6, 5, 4, 3, 2]);
+    let auth = ActiveAuthentication::new(&[], None, &mut rng).unwrap();
+    assert_eq!(auth.challenge(), &[9, 8, 7, 6, 5, 4, 3, 2]);
+    assert!(aa::challenge(&mut rng).is_err(), "exhausted source");
+    // A key that cannot be read fails at verification, not at construction.
+    assert!(matches!(
+        auth.finish(&ok(vec![1; 8])),
+        Err(AaError::UnsupportedKey(_))
+    ));
+}
