@@ -20,7 +20,9 @@
 //! Version 1 is implicit: nothing in its exchange proves the chip knows the static private key.
 //! The proof is the first response that verifies under the new session; a caller must send at
 //! least one protected command after [`CaOutcome`] and treat its failure as a failed chip
-//! authentication. Version 2 is explicit through T_PICC.
+//! authentication. Version 2 is explicit through T_PICC. Either way the chip is only proven to
+//! hold the key of the SubjectPublicKeyInfo given here: the caller must take it from a DG14 or
+//! EF.CardSecurity that passed passive authentication.
 
 use core::fmt;
 
@@ -844,7 +846,8 @@ impl CaAwaitingGa {
     /// messaging). Version 2: `7C { 81 r_PICC (8 bytes), 82 T_PICC (8 bytes) }`; the session
     /// keys are KDF(K || r_PICC, 1 and 2) and T_PICC must equal MAC(KS_mac, 7F49{06 OID, 86
     /// PK_PCD}) (constant-time compare, [`ChipError::AuthenticationFailed`] otherwise).
-    /// Version 1 (AES): `7C` with no nonce or token (anything inside is ignored); keys from K.
+    /// Version 1 (AES): no nonce or token (the response data, `7C 00` or empty, is ignored);
+    /// keys from K.
     pub fn finish(self, response: &Response) -> Result<CaOutcome> {
         check_status(response, DURING_GA)?;
         let malformed = |problem| {
@@ -853,17 +856,18 @@ impl CaAwaitingGa {
                 problem,
             })
         };
-        let outer = tlv::parse_single(&response.data, 0x7C)
-            .map_err(|_| malformed("not one dynamic authentication data object"))?;
         let CaAwaitingGa { ca, pk_pcd, k } = self;
         let cipher = ca.protocol.cipher;
         if ca.version == 1 {
+            // Version 1 has no nonce and no token; chips answer 7C 00 or nothing.
             let sm = session(cipher, &k)?;
             return Ok(CaOutcome {
                 sm,
                 evidence: evidence(&ca, pk_pcd, None, None),
             });
         }
+        let outer = tlv::parse_single(&response.data, 0x7C)
+            .map_err(|_| malformed("not one dynamic authentication data object"))?;
         let mut r = outer.children();
         let nonce = r
             .expect(0x81)

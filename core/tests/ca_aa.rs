@@ -290,6 +290,13 @@ fn ca_v1_aes_uses_general_authenticate_and_keys_from_k() {
         panic!();
     };
     let out = awaiting.finish(&ok(h("7C00"))).unwrap();
+    let _ = out;
+    let ca = ChipAuthentication::new(protocol, 1, bsi_chip_key(&v)).unwrap();
+    let (awaiting, _) = ca.start(&mut FixedRandom::new(pcd_scalar(&v))).unwrap();
+    let CaStep::Authenticate(awaiting, _) = awaiting.on_mse(&ok(vec![])).unwrap() else {
+        panic!();
+    };
+    let out = awaiting.finish(&ok(vec![])).unwrap();
     let k = field(&v, "ca_shared_secret_k");
     let mut reference = SecureMessaging::new(
         SmCipher::Aes256,
