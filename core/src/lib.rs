@@ -68,9 +68,11 @@
 )]
 #![warn(missing_docs)]
 
+pub mod aa;
 pub mod access;
 pub mod apdu;
 pub mod bac;
+pub mod ca;
 pub mod channel;
 pub mod crypto;
 pub mod document;
