@@ -28,6 +28,10 @@ pub enum KeyInput {
         /// Date of expiry, YYMMDD.
         expiry: Zeroizing<String>,
     },
+    /// The 6-digit card access number printed on the card (PACE).
+    Can(Zeroizing<String>),
+    /// The 6-digit PIN (PACE; the chip counts wrong tries).
+    Pin(Zeroizing<String>),
 }
 
 impl core::fmt::Debug for KeyInput {
@@ -35,6 +39,8 @@ impl core::fmt::Debug for KeyInput {
         match self {
             KeyInput::Mrz(m) => write!(f, "KeyInput::Mrz(<redacted, {} chars>)", m.len()),
             KeyInput::Fields { .. } => f.write_str("KeyInput::Fields(<redacted>)"),
+            KeyInput::Can(_) => f.write_str("KeyInput::Can(<redacted>)"),
+            KeyInput::Pin(_) => f.write_str("KeyInput::Pin(<redacted>)"),
         }
     }
 }
@@ -144,6 +150,23 @@ impl ZeroizeOs for std::ffi::OsString {
         let mut bytes = core::mem::take(self).into_encoded_bytes();
         bytes.zeroize();
     }
+}
+
+/// Reads a short secret (CAN, PIN) from the environment variable `var`.
+pub fn secret_from_env(var: &str) -> Result<Zeroizing<String>, KeyError> {
+    mrz_from_env(var)
+}
+
+/// Prompts on the terminal, without echo, for one short secret (PIN).
+pub fn prompt_secret(label: &str) -> Result<Zeroizing<String>, KeyError> {
+    let answer = Zeroizing::new(
+        rpassword::prompt_password(label).map_err(|e| KeyError::Io("the terminal", e))?,
+    );
+    let trimmed = Zeroizing::new(answer.trim().to_owned());
+    if trimmed.is_empty() {
+        return Err(KeyError::Empty("the prompt"));
+    }
+    Ok(trimmed)
 }
 
 /// Prompts on the terminal (no echo) for document number, date of birth and date of expiry.

@@ -179,6 +179,18 @@ struct ReadArgs {
     /// Date of expiry, YYMMDD (with --doc).
     #[arg(long, value_name = "YYMMDD", requires = "doc")]
     expiry: Option<String>,
+    /// The 6-digit card access number (PACE). Visible in `ps`: prefer --can-env or the prompt.
+    #[arg(long, value_name = "NNNNNN", group = "key")]
+    can: Option<String>,
+    /// Reads the CAN from this environment variable.
+    #[arg(long, value_name = "VAR", group = "key")]
+    can_env: Option<String>,
+    /// Prompts for the 6-digit PIN without echo (PACE; wrong tries count on the chip).
+    #[arg(long, group = "key")]
+    pin: bool,
+    /// Reads the PIN from this environment variable.
+    #[arg(long, value_name = "VAR", group = "key")]
+    pin_env: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
     /// Passive authentication after the read (see `monid pa --help` for PATH); without
@@ -252,6 +264,18 @@ fn gather_key(args: &mut ReadArgs) -> Result<KeyInput, CliError> {
             birth: Zeroizing::new(birth),
             expiry: Zeroizing::new(expiry),
         });
+    }
+    if let Some(can) = args.can.take() {
+        return Ok(KeyInput::Can(Zeroizing::new(can)));
+    }
+    if let Some(var) = &args.can_env {
+        return Ok(KeyInput::Can(keys::secret_from_env(var)?));
+    }
+    if let Some(var) = &args.pin_env {
+        return Ok(KeyInput::Pin(keys::secret_from_env(var)?));
+    }
+    if args.pin {
+        return Ok(KeyInput::Pin(keys::prompt_secret("PIN: ")?));
     }
     if std::io::stdin().is_terminal() {
         return Ok(keys::prompt_fields()?);

@@ -86,6 +86,8 @@ pub fn access_key(input: &KeyInput) -> Result<AccessKey, CliError> {
             birth,
             expiry,
         } => AccessKey::mrz(document, birth, expiry),
+        KeyInput::Can(can) => AccessKey::can(can),
+        KeyInput::Pin(pin) => AccessKey::pin(pin),
     };
     Ok(key?)
 }
@@ -95,7 +97,7 @@ pub fn step_label(step: Step) -> String {
     match step {
         Step::Capabilities => "capabilities".to_owned(),
         Step::SelectApplication => "select application".to_owned(),
-        Step::AccessControl => "access control (BAC)".to_owned(),
+        Step::AccessControl => "access control".to_owned(),
         Step::VerifyIdentity => "verify identity".to_owned(),
         Step::ReadFile(id) => format!("read {}", id.name()),
         Step::Done => "done".to_owned(),
