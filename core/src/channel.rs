@@ -227,6 +227,18 @@ impl<'a> Channel<'a> {
         Ok(())
     }
 
+    /// The random source lent to this channel.
+    pub fn random(&mut self) -> &mut dyn RandomSource {
+        &mut *self.rng
+    }
+
+    /// Replaces the secure-messaging session (after chip authentication re-keys it). The
+    /// access control kept for re-establishment is unchanged: if the new session falls out of
+    /// sync, access control runs again and chip authentication must be redone by the caller.
+    pub fn replace_session(&mut self, sm: SecureMessaging) {
+        self.sm = Some(sm);
+    }
+
     /// What the last PACE run established, if PACE protects this channel.
     pub fn pace_outcome(&self) -> Option<&PaceOutcome> {
         self.pace.as_ref()

@@ -142,6 +142,19 @@ pub struct Summary {
     pub face: Option<Sourced<FaceSummary>>,
 }
 
+/// Whether the chip proved it is the genuine chip of a genuine document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChipGenuine {
+    /// Proven: the chip's key passed passive authentication and the chip proved it holds the
+    /// private key.
+    Proven {
+        /// How ("chip authentication", "active authentication").
+        by: &'static str,
+    },
+    /// Not proven, and why.
+    NotProven(String),
+}
+
 /// A read, parsed.
 #[derive(Debug)]
 pub struct Document {
@@ -245,6 +258,41 @@ impl Document {
             None => pa::PaReport::without_sod(&dgs),
         };
         self.pa.insert(report)
+    }
+
+    /// "Chip genuine" is claimed only when chip or active authentication succeeded AND the key
+    /// it used (DG14 or DG15) is covered by an EF.SOD that passed passive authentication.
+    pub fn chip_genuine(&self) -> ChipGenuine {
+        let Some(report) = &self.pa else {
+            return ChipGenuine::NotProven("passive authentication has not run".into());
+        };
+        let chip = &self.raw.chip;
+        if matches!(chip.chip_authentication, Some(Ok(_))) && report.dg_verified(14) {
+            return ChipGenuine::Proven {
+                by: "chip authentication",
+            };
+        }
+        if matches!(chip.active_authentication, Some(Ok(_))) && report.dg_verified(15) {
+            return ChipGenuine::Proven {
+                by: "active authentication",
+            };
+        }
+        let mut why = Vec::new();
+        match &chip.chip_authentication {
+            Some(Ok(_)) => {
+                why.push("chip authentication passed but DG14 is not verified".to_owned())
+            }
+            Some(Err(e)) => why.push(format!("chip authentication failed: {e}")),
+            None => why.push("no chip authentication (no DG14)".to_owned()),
+        }
+        match &chip.active_authentication {
+            Some(Ok(_)) => {
+                why.push("active authentication passed but DG15 is not verified".to_owned())
+            }
+            Some(Err(e)) => why.push(format!("active authentication failed: {e}")),
+            None => why.push("no active authentication (no DG15)".to_owned()),
+        }
+        ChipGenuine::NotProven(why.join("; "))
     }
 
     fn verification(&self, file: FileId) -> Verification {

@@ -51,6 +51,13 @@ pub struct ReadOptions {
     /// Send a PIN even when the chip says only one try is left (off by default: the app
     /// should ask for the CAN first, as the chip expects).
     pub allow_last_pin_try: bool,
+    /// Run active authentication when DG15 is read (default on).
+    pub active_authentication: bool,
+    /// The 8-byte challenge for active authentication (a relying party's nonce); `None`
+    /// draws a fresh random one.
+    pub aa_challenge: Option<[u8; 8]>,
+    /// Run chip authentication when DG14 is read (default on).
+    pub chip_authentication: bool,
 }
 
 impl Default for ReadOptions {
@@ -59,6 +66,9 @@ impl Default for ReadOptions {
             files: FileSelection::AllAvailable,
             policy: ReadPolicy::default(),
             allow_last_pin_try: false,
+            active_authentication: true,
+            aa_challenge: None,
+            chip_authentication: true,
         }
     }
 }
@@ -75,6 +85,10 @@ pub enum Step {
     AccessControl,
     /// Confirming, after a resumption, that this is the same document.
     VerifyIdentity,
+    /// Active authentication (INTERNAL AUTHENTICATE with DG15's key).
+    ActiveAuthentication,
+    /// Chip authentication (DG14's key; re-keys secure messaging).
+    ChipAuthentication,
     /// Reading a file.
     ReadFile(FileId),
     /// Finished.
@@ -212,6 +226,17 @@ impl core::fmt::Debug for FileRecord {
     }
 }
 
+/// What the chip proved about itself during the read. Each is `None` when it did not run (no
+/// DG14/DG15, or turned off), `Some(Err(reason))` when it ran and failed. Whether the chip is
+/// *genuine* also needs the key to be the issuer's: see `Document::chip_genuine`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChipEvidence {
+    /// Active authentication with DG15's key.
+    pub active_authentication: Option<core::result::Result<crate::aa::AaEvidence, String>>,
+    /// Chip authentication with DG14's key.
+    pub chip_authentication: Option<core::result::Result<crate::ca::CaEvidence, String>>,
+}
+
 /// The raw result of a read: every file's bytes, every absence, and the counters. Parsed views
 /// are in [`crate::document`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,6 +247,8 @@ pub struct RawDocument {
     pub absent: Vec<(FileId, Absence)>,
     /// How the link was used.
     pub link: LinkReport,
+    /// Chip and active authentication.
+    pub chip: ChipEvidence,
     /// Counters.
     pub stats: ReadStats,
 }
@@ -245,6 +272,8 @@ struct ReadState {
     com_digest: Option<[u8; 32]>,
     dg1_digest: Option<[u8; 32]>,
     absences: BTreeMap<FileId, Absence>,
+    /// Chip and active authentication outcomes.
+    chip: ChipEvidence,
     /// The PACE choice made from EF.CardAccess (`Some(None)`: no EF.CardAccess, BAC).
     pace_choice: Option<Option<crate::pace::params::PaceParams>>,
     stats: ReadStats,
@@ -343,6 +372,52 @@ fn default_order() -> Vec<FileId> {
     v.push(FileId::Sod);
     v.push(FileId::Dg2);
     v
+}
+
+/// Keeps a chip check's outcome as evidence, but lets a lost link or a cancel stop the read.
+fn stop_on_link<T>(
+    result: Result<core::result::Result<T, String>>,
+) -> Result<core::result::Result<T, String>> {
+    match result {
+        Ok(r) => Ok(r),
+        Err(e @ (Error::Transport(_) | Error::Cancelled)) => Err(e),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+/// Chip authentication from DG14: the new session replaces the current one once a protected
+/// command succeeds under it (which proves the chip holds the static private key).
+fn run_ca(
+    ch: &mut Channel<'_>,
+    infos: &crate::ca::CaSecurityInfos,
+) -> Result<core::result::Result<crate::ca::CaEvidence, String>> {
+    use crate::ca::{CaStep, ChipAuthentication};
+    let ca = match ChipAuthentication::from_security_infos(infos) {
+        Ok(ca) => ca,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let (awaiting, command) = ca.start(ch.random())?;
+    let response = ch.send(&command)?;
+    let outcome = match awaiting.on_mse(&response)? {
+        CaStep::Done(outcome) => outcome,
+        CaStep::Authenticate(awaiting, command) => {
+            let response = ch.send(&command)?;
+            awaiting.finish(&response)?
+        }
+    };
+    ch.replace_session(outcome.sm);
+    // A protected SELECT of EF.COM under the new keys confirms them (CA version 1 proves
+    // nothing before this).
+    let check =
+        Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(FileId::Com.fid().to_be_bytes().to_vec());
+    let r = ch.send(&check)?;
+    if !r.sw.is_success() {
+        return Ok(Err(format!(
+            "the chip did not answer under the chip-authentication keys ({})",
+            r.sw
+        )));
+    }
+    Ok(Ok(outcome.evidence))
 }
 
 fn ef_ref(id: FileId) -> EfRef {
@@ -609,8 +684,64 @@ impl DocumentReader {
         for id in order.clone() {
             self.read_one(ch, listener, files, id, &order)?;
         }
+
+        // 6. Active authentication (DG15), then chip authentication (DG14), which re-keys the
+        // session and so comes last. Their outcomes are evidence, not errors; only a lost link
+        // or a cancel stops the read (the next call resumes and runs them again).
+        self.chip_checks(ch, listener)?;
         self.progress(listener, Step::Done, None, &order);
         Ok(())
+    }
+
+    fn chip_checks(&mut self, ch: &mut Channel<'_>, listener: &dyn ReadListener) -> Result<()> {
+        let complete = |s: &ReadState, id: FileId| {
+            s.files
+                .get(&id)
+                .filter(|f| f.is_complete() && s.outcomes.get(&id) == Some(&FileOutcome::Complete))
+                .map(|f| f.data.clone())
+        };
+        let dg14 = complete(&self.state, FileId::Dg14);
+        let dg15 = complete(&self.state, FileId::Dg15);
+        let infos = dg14.as_deref().map(crate::ca::parse_dg14);
+        let aa_info = infos
+            .as_ref()
+            .and_then(|i| i.as_ref().ok())
+            .and_then(|i| i.aa_info.clone());
+        if self.options.active_authentication
+            && self.state.chip.active_authentication.is_none()
+            && let Some(dg15) = dg15
+        {
+            self.progress(listener, Step::ActiveAuthentication, None, &[]);
+            let result = self.run_aa(ch, &dg15, aa_info);
+            self.state.chip.active_authentication = Some(stop_on_link(result)?);
+        }
+        if self.options.chip_authentication
+            && self.state.chip.chip_authentication.is_none()
+            && let Some(infos) = infos
+        {
+            self.progress(listener, Step::ChipAuthentication, None, &[]);
+            let result = infos.and_then(|i| run_ca(ch, &i));
+            self.state.chip.chip_authentication = Some(stop_on_link(result)?);
+        }
+        Ok(())
+    }
+
+    fn run_aa(
+        &mut self,
+        ch: &mut Channel<'_>,
+        dg15: &[u8],
+        aa_info: Option<crate::ca::ActiveAuthenticationInfo>,
+    ) -> Result<core::result::Result<crate::aa::AaEvidence, String>> {
+        let spki = match crate::lds::Dg15::parse(dg15) {
+            Ok(d) => d.spki,
+            Err(e) => return Ok(Err(format!("DG15: {e}"))),
+        };
+        let aa = match self.options.aa_challenge {
+            Some(c) => crate::aa::ActiveAuthentication::with_challenge(&spki, aa_info, c),
+            None => crate::aa::ActiveAuthentication::new(&spki, aa_info, ch.random())?,
+        };
+        let response = ch.send(&aa.command())?;
+        Ok(aa.finish(&response).map_err(|e| e.to_string()))
     }
 
     fn read_one(
@@ -706,6 +837,7 @@ impl DocumentReader {
             files,
             absent,
             link,
+            chip: self.state.chip.clone(),
             stats: self.state.stats,
         }
     }

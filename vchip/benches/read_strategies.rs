@@ -211,9 +211,13 @@ fn read_once(profile: &Profile, scenario: Scenario, strategy: Strategy, record: 
         profile.date_of_expiry(),
     )
     .unwrap();
+    // The read strategy only: chip and active authentication are measured elsewhere.
     let options = ReadOptions {
         files: FileSelection::Only(SELECTED.to_vec()),
         policy: strategy.policy(),
+        active_authentication: false,
+        chip_authentication: false,
+        ..ReadOptions::default()
     };
     let mut reader = DocumentReader::new(key, options);
     let traces = Traces::default();
