@@ -77,6 +77,11 @@ enum Command {
     /// Show the parsed structure of an LDS or PKI file (EF.SOD, DGn, EF.COM, EF.CardAccess,
     /// EF.CardSecurity, certificate, CRL, master list). Personal data is shown unmasked.
     Inspect(InspectArgs),
+    /// What a card supports (EF.ATR/INFO, EF.CardAccess, PACE or BAC, a protected read of a
+    /// non-personal file) without reading personal data; exits non-zero when access control
+    /// fails.
+    #[command(after_long_help = SECRETS_HELP, after_help = SECRETS_HELP)]
+    Probe(ReadArgs),
 }
 
 #[derive(Args, Debug, Default)]
@@ -370,6 +375,86 @@ fn read(mut args: ReadArgs) -> Result<u8, CliError> {
     deliver(&outcome, &args.output)
 }
 
+fn probe_command(mut args: ReadArgs) -> Result<u8, CliError> {
+    let key = session::access_key(&gather_key(&mut args)?)?;
+    let reader = pick_reader(args.reader.take())?;
+    let mut transport = PcscTransport::connect(&reader)?;
+    let atr: String = transport
+        .atr()
+        .unwrap_or_default()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    let report = monid_core::reader::probe(
+        &mut transport,
+        &key,
+        &(),
+        &mut monid_core::rand::SystemRandom,
+    )?;
+    let pace = report.pace.map(|p| {
+        serde_json::json!({
+            "protocol": p.protocol,
+            "mapping": format!("{:?}", p.mapping),
+            "curve": format!("{:?}", p.curve),
+            "password": format!("{:?}", p.password),
+        })
+    });
+    let json = serde_json::json!({
+        "reader": reader,
+        "atr": atr,
+        "ef_atr_info": report.atr_info,
+        "extended_length": report.extended_length,
+        "max_response": report.max_response,
+        "pace_options": report.pace_options,
+        "access_control": format!("{:?}", report.protocol),
+        "pace": pace,
+        "protected_read": report.protected_read.map(|(f, n)| serde_json::json!({"file": f.name(), "bytes": n})),
+        "read_size": report.chunk,
+        "apdus": report.apdus,
+    });
+    if args.output.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+    } else {
+        println!("Reader:          {reader}");
+        println!("ATR:             {atr}");
+        println!(
+            "EF.ATR/INFO:     {}",
+            if report.atr_info { "present" } else { "absent" }
+        );
+        println!(
+            "Extended length: {}",
+            if report.extended_length {
+                "announced"
+            } else {
+                "not announced"
+            }
+        );
+        match &report.pace_options {
+            Some(o) => println!("EF.CardAccess:   PACE options {}", o.join(", ")),
+            None => println!("EF.CardAccess:   absent (BAC only)"),
+        }
+        match report.pace {
+            Some(p) => println!(
+                "Access control:  PACE {} ({:?} mapping, {:?}, password {:?})",
+                p.protocol, p.mapping, p.curve, p.password
+            ),
+            None => println!("Access control:  {:?}", report.protocol),
+        }
+        if let Some((file, n)) = report.protected_read {
+            println!(
+                "Protected read:  {} ({n} bytes under secure messaging)",
+                file.name()
+            );
+        }
+        println!("Read size:       {} bytes", report.chunk);
+        println!("APDUs:           {}", report.apdus);
+    }
+    Ok(exit::OK)
+}
+
 fn demo(args: OutputArgs) -> Result<u8, CliError> {
     let terminal = Terminal::new(&args);
     let started = Instant::now();
@@ -547,6 +632,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo(args),
         Command::Pa(args) => pa_command(args),
         Command::Inspect(args) => inspect_command(args),
+        Command::Probe(args) => probe_command(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -306,14 +306,12 @@ const PACE_SUPPORT: crate::pace::info::PaceSupport = crate::pace::info::PaceSupp
     dh_im: false,
 };
 
-/// Reads EF.CardAccess (plain, at the master file, by its standard short identifier) and picks
-/// the PACE option to run: `None` when the file is absent (BAC only), an error when it is
-/// unreadable, malformed, or offers nothing this version supports.
-fn choose_pace(
+/// Reads EF.CardAccess (plain, at the master file, by its standard short identifier): `None`
+/// when the file is absent (BAC only), an error when it is unreadable or malformed.
+fn read_card_access(
     ch: &mut Channel<'_>,
     files: &mut FileReader,
-) -> Result<Option<crate::pace::params::PaceParams>> {
-    use crate::pace::{info, params::PaceParams};
+) -> Result<Option<Vec<crate::pace::info::SecurityInfo>>> {
     let mut card_access = PartialFile::default();
     let outcome = files.read(
         ch,
@@ -326,20 +324,36 @@ fn choose_pace(
         FileOutcome::Complete => {}
         FileOutcome::NotFound(_) | FileOutcome::Denied(_) => return Ok(None),
     }
-    let infos = info::parse_card_access(&card_access.data).map_err(Error::from)?;
-    let choice = info::choose_with(&infos, &PACE_SUPPORT)
+    crate::pace::info::parse_card_access(&card_access.data)
+        .map(Some)
+        .map_err(Error::from)
+}
+
+/// The PACE option to run, by the documented order (CAM, GM, IM; larger curve; stronger
+/// cipher); an error when EF.CardAccess offers nothing this version supports.
+fn pick_pace(infos: &[crate::pace::info::SecurityInfo]) -> Result<crate::pace::params::PaceParams> {
+    let choice = crate::pace::info::choose_with(infos, &PACE_SUPPORT)
         .into_iter()
         .next()
         .ok_or(Error::Unsupported(
             "EF.CardAccess offers no PACE option this version supports",
         ))?;
-    let id = choice.parameters.id();
-    PaceParams::from_oid(
+    crate::pace::params::PaceParams::from_oid(
         &choice.protocol.oid_bytes(),
-        id,
+        choice.parameters.id(),
         choice.mse_parameter_id.is_some(),
     )
-    .map(Some)
+}
+
+/// Reads EF.CardAccess and picks the PACE option: `None` when the chip has no EF.CardAccess.
+fn choose_pace(
+    ch: &mut Channel<'_>,
+    files: &mut FileReader,
+) -> Result<Option<crate::pace::params::PaceParams>> {
+    match read_card_access(ch, files)? {
+        Some(infos) => pick_pace(&infos).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Sends `command` in extended form to learn whether the chip really accepts extended length;
@@ -372,6 +386,117 @@ fn default_order() -> Vec<FileId> {
     v.push(FileId::Sod);
     v.push(FileId::Dg2);
     v
+}
+
+/// What `probe` learned about a card, without reading personal data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeReport {
+    /// EF.ATR/INFO was present.
+    pub atr_info: bool,
+    /// The chip announced extended length.
+    pub extended_length: bool,
+    /// The largest response the chip announced.
+    pub max_response: Option<usize>,
+    /// EF.CardAccess's PACE options, best first (protocol names), when present.
+    pub pace_options: Option<Vec<&'static str>>,
+    /// The access control that succeeded.
+    pub protocol: AccessProtocol,
+    /// PACE's parameters, when PACE ran.
+    pub pace: Option<PaceReport>,
+    /// The file read under secure messaging to prove the session (EF.CardSecurity after PACE,
+    /// EF.COM after BAC) and its length.
+    pub protected_read: Option<(FileId, usize)>,
+    /// The read size in use.
+    pub chunk: usize,
+    /// APDUs exchanged.
+    pub apdus: u64,
+}
+
+/// Probes a card: capabilities, EF.CardAccess, access control (PACE, or BAC when
+/// EF.CardAccess is absent) and one protected read of a non-personal file. Fails like a read
+/// when access control fails.
+pub fn probe(
+    transport: &mut dyn Transport,
+    key: &AccessKey,
+    listener: &dyn ReadListener,
+    rng: &mut dyn RandomSource,
+) -> Result<ProbeReport> {
+    let cancel = CancelToken::new();
+    let trace = TraceAdapter(listener);
+    let mut ch = Channel::new(transport, &cancel, &trace, rng);
+    let mut files = FileReader::new(ReadPolicy::default(), ChipCaps::default());
+    let mut atr = PartialFile::default();
+    let atr_info = matches!(
+        files.read(&mut ch, &ef_ref(FileId::AtrInfo), &mut atr, &mut |_, _| {}),
+        Ok(FileOutcome::Complete)
+    );
+    if atr_info {
+        files.caps.learn_atr_info(&atr.data);
+    }
+    files.caps.atr_info_read = true;
+    files.forget_selection();
+    let infos = read_card_access(&mut ch, &mut files)?;
+    let pace_options = infos.as_ref().map(|infos| {
+        crate::pace::info::choose_with(infos, &PACE_SUPPORT)
+            .iter()
+            .filter_map(|c| {
+                crate::pace::params::PaceProtocol::from_oid(&c.protocol.oid_bytes())
+                    .map(|p| p.name())
+            })
+            .collect()
+    });
+    let pace = infos.as_deref().map(pick_pace).transpose()?;
+    let (protocol, probe_file) = match pace {
+        Some(params) => {
+            ch.establish(AccessControl::Pace {
+                key: key.clone(),
+                params,
+                then: None,
+                allow_last_pin_try: false,
+            })?;
+            (AccessProtocol::Pace, FileId::CardSecurity)
+        }
+        None => {
+            let AccessKey::Mrz(mrz) = key else {
+                return Err(Error::Unsupported(
+                    "the chip has no EF.CardAccess (no PACE); BAC needs the MRZ",
+                ));
+            };
+            let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
+            let r = ch.transmit_plain(&select)?;
+            if !r.sw.is_success() {
+                return Err(Error::Unsupported("no eMRTD application"));
+            }
+            ch.establish(AccessControl::Bac {
+                key_seed: mrz.key_seed(),
+            })?;
+            (AccessProtocol::Bac, FileId::Com)
+        }
+    };
+    files.forget_selection();
+    let mut file = PartialFile::default();
+    let protected_read =
+        match files.read(&mut ch, &ef_ref(probe_file), &mut file, &mut |_, _| {})? {
+            FileOutcome::Complete => Some((probe_file, file.data.len())),
+            _ => None,
+        };
+    let pace = ch.pace_outcome().map(|o| PaceReport {
+        protocol: o.protocol.name(),
+        mapping: o.protocol.mapping,
+        curve: o.curve,
+        password: o.password,
+    });
+    Ok(ProbeReport {
+        atr_info,
+        extended_length: files.caps.extended_advertised,
+        max_response: files.caps.max_response,
+        pace_options,
+        protocol,
+        pace,
+        protected_read,
+        chunk: files.chunk(&ch),
+        apdus: ch.counters().apdus,
+    })
 }
 
 /// Keeps a chip check's outcome as evidence, but lets a lost link or a cancel stop the read.
