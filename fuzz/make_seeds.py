@@ -220,3 +220,5 @@ def regression(target, name, data):
 regression("file_reader", "unframed_past_cap", script(0xE1, *[bytes(256) + OK] * 4))
 # A plain read past offset 32767 on a short-only link: the odd-INS READ BINARY must stay short.
 regression("file_reader", "odd_ins_short_link", script(0x61, *[bytes([i]) * 256 + OK for i in range(128)]))
+# A 4-byte BER tag: to_der dropped its first byte and is_constructed read the second one.
+regression("ber", "four_byte_tag", bytes.fromhex("BF958C0000"))
