@@ -3,7 +3,8 @@
 
 Sources: the vicc ePass file contents (shared peers notes), the ICAO 9303 specimen MRZs
 (TD1/TD2/TD3, as in core/src/mrz.rs tests), the ICAO 9303-11 Appendix D.4 protected response
-(test-vectors/icao9303-11-appendix-d.json). Re-run after changing a target's input format.
+(test-vectors/icao9303-11-appendix-d.json), the test PKI, certificates, CMS files and signatures
+under test-vectors/ (pki/, certs/, cms/, wycheproof-sig/). Re-run after changing a target's input format.
 """
 import os, struct
 
@@ -126,6 +127,88 @@ write("lds", "dg11", b"\x6B" + vec("lds", "dg11.bin"))
 for name in ["face_grey.j2c", "face_grey.jp2", "face_grey.jpg", "face_rgb.j2c", "face_rgb.jp2", "face_rgb.jpg"]:
     write("face_decode", name.replace(".", "_"), vec("faces", name))
 
+# PKI targets: the openssl test PKI of test-vectors/pki (SOURCE.md there), the certificates and
+# master list of test-vectors/certs, the CMS files of test-vectors/cms, the signatures of
+# test-vectors/wycheproof-sig (Wycheproof and openssl-made).
+import glob, json
+
+def vec_files(pattern):
+    return sorted(glob.glob(os.path.join(VECTORS, pattern)))
+
+def base(path):
+    return os.path.basename(path).replace(".", "_").replace("-", "_")
+
+PKI_SODS = vec_files("pki/sod/*.sod")
+for f in PKI_SODS:
+    write("sod", base(f), open(f, "rb").read())
+for name in ["sod_ber.der", "sod_ec.der", "sod_ec_stream.der", "sod_rsa_noattr.der", "sod_rsa_detached.der"]:
+    write("sod", "cms_" + base(name), vec("cms", name))
+
+CERTS = vec_files("pki/certs/*.der") + [f for f in vec_files("certs/*.der") if "crl" not in f]
+for f in CERTS:
+    d = os.path.basename(os.path.dirname(f))
+    write("certificate", d + "_" + base(f), open(f, "rb").read())
+
+CRLS = vec_files("pki/crl/*.crl") + vec_files("certs/crl-*.der")
+for f in CRLS:
+    write("crl", base(f), open(f, "rb").read())
+
+write("master_list", "pki_masterlist_ml", vec("pki", "masterlist", "masterlist.ml"))
+write("master_list", "certs_masterlist_cms", vec("certs", "masterlist.cms"))
+write("master_list", "cms_masterlist_cms", vec("cms", "masterlist_cms.der"))
+
+# ber: a sample of every kind of structure above (indefinite lengths, long-form lengths,
+# constructed strings), the bare eContents, and a few hand-made corner cases.
+for name in ["passport_td3.dsc-rsa.stream.sod", "passport_td3.dsc-rsa.sod", "cnie_td1.dsc-bp256x.sod"]:
+    write("ber", base(name), vec("pki", "sod", name))
+write("ber", "sod_ec_stream", vec("cms", "sod_ec_stream.der"))
+write("ber", "dsc_rsa_indefinite", vec("certs", "dsc-rsa-indefinite.der"))
+write("ber", "dsc_rsa_longform", vec("certs", "dsc-rsa-longform.der"))
+write("ber", "csca_uto_new", vec("pki", "certs", "csca-uto-new.der"))
+write("ber", "crl_uto_old", vec("pki", "crl", "csca-uto-old.crl"))
+write("ber", "csca_master_list", vec("pki", "masterlist", "csca-master-list.der"))
+write("ber", "ldsso_v1", vec("pki", "data", "passport_td3", "lds_so_sha256_v1.der"))
+write("ber", "indefinite_strings", bytes.fromhex("308024800401AA0402BBCC0000020105000030810402810107"))
+write("ber", "high_tag", bytes.fromhex("5F1F03414243BF8101023000"))
+
+# spki_verify: sel salt spki_len(2) spki sig_len(2) sig message. sel bits 0-1: 0 PKCS#1,
+# 1 PSS, 2 ECDSA DER, 3 ECDSA r||s; bits 2-4: hash index (SHA-1, 224, 256, 384, 512); bits
+# 5-7: MGF1 hash index.
+HASH = {"sha1": 0, "SHA-1": 0, "sha224": 1, "SHA-224": 1, "sha256": 2, "SHA-256": 2,
+        "sha384": 3, "SHA-384": 3, "sha512": 4, "SHA-512": 4}
+
+def sig_input(scheme, hash_name, spki, sig, msg, mgf1=None, salt=0):
+    sel = scheme | (HASH[hash_name] << 2) | (HASH[mgf1 or hash_name] << 5)
+    return (bytes([sel, salt]) + struct.pack(">H", len(spki)) + spki
+            + struct.pack(">H", len(sig)) + sig + msg)
+
+OSSL = json.load(open(os.path.join(VECTORS, "wycheproof-sig", "openssl", "openssl_sigs.json")))
+msg = bytes.fromhex(OSSL["message"])
+for e in OSSL["ecdsa"]:
+    write("spki_verify", "openssl_" + e["name"],
+          sig_input(2, e["hash"], bytes.fromhex(e["spki"]), bytes.fromhex(e["sig"]), msg))
+pss = OSSL["rsa_pss_mgf1_sha1"]
+write("spki_verify", "openssl_pss_mgf1_sha1",
+      sig_input(1, pss["hash"], bytes.fromhex(pss["spki"]), bytes.fromhex(pss["sig"]), msg,
+                mgf1=pss["mgf1"], salt=pss["salt"]))
+
+def first_valid(fname):
+    d = json.load(open(os.path.join(VECTORS, "wycheproof-sig", fname)))
+    for g in d["groups"]:
+        for t in g["tests"]:
+            if t[3] == "valid":
+                return g, t
+    raise SystemExit("no valid test in " + fname)
+
+for fname, scheme in [("ecdsa_secp256r1_sha256.json", 2), ("ecdsa_secp384r1_sha384.json", 2),
+                      ("ecdsa_brainpoolP256r1_sha256.json", 2), ("ecdsa_brainpoolP384r1_sha384.json", 2),
+                      ("ecdsa_secp256r1_sha256_p1363.json", 3), ("ecdsa_brainpoolP384r1_sha384_p1363.json", 3),
+                      ("rsa_signature_2048_sha256.json", 0), ("rsa_pss_2048_sha256_mgf1_32.json", 1)]:
+    g, t = first_valid(fname)
+    write("spki_verify", "wycheproof_" + fname[:-5],
+          sig_input(scheme, g["sha"], bytes.fromhex(g["publicKeyDer"]), bytes.fromhex(t[2]),
+                    bytes.fromhex(t[1]), mgf1=g.get("mgfSha"), salt=g.get("sLen", 0)))
+
 # Regressions (replayed by tests/seeds.rs, not fuzzing seeds): inputs that once failed.
 def regression(target, name, data):
     d = os.path.join(HERE, "regressions", target)
@@ -137,3 +220,5 @@ def regression(target, name, data):
 regression("file_reader", "unframed_past_cap", script(0xE1, *[bytes(256) + OK] * 4))
 # A plain read past offset 32767 on a short-only link: the odd-INS READ BINARY must stay short.
 regression("file_reader", "odd_ins_short_link", script(0x61, *[bytes([i]) * 256 + OK for i in range(128)]))
+# A 4-byte BER tag: to_der dropped its first byte and is_constructed read the second one.
+regression("ber", "four_byte_tag", bytes.fromhex("BF958C0000"))

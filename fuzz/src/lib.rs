@@ -33,6 +33,12 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("dg15", targets::dg15),
     ("lds", targets::lds),
     ("face_decode", targets::face_decode),
+    ("ber", targets::ber),
+    ("sod", targets::sod),
+    ("certificate", targets::certificate),
+    ("crl", targets::crl),
+    ("master_list", targets::master_list),
+    ("spki_verify", targets::spki_verify),
 ];
 
 /// Decoder panics caught by `monid_core::face` (counted, not failures: see

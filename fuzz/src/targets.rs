@@ -11,10 +11,20 @@ use monid_core::files::{ChipCaps, EfRef, FileOutcome, FileReader, PartialFile, R
 use monid_core::lds::dg1::MRZ_LENGTHS;
 use monid_core::lds::{Com, Dg1, Dg2, Dg11, Dg12, Dg15, FileId, dg2, sniff_image};
 use monid_core::mrz::{CivilDate, Mrz, MrzKey};
+use monid_core::pki::cert::{self, Certificate};
+use monid_core::pki::cms::{self, SignerIdentifier};
+use monid_core::pki::country::check_issuing_state;
+use monid_core::pki::crl::{self, Crl};
+use monid_core::pki::name::Name;
+use monid_core::pki::pa::{self, CheckKind, Outcome, PaInput, Verdict};
+use monid_core::pki::sig::{self, PublicKey};
+use monid_core::pki::trust::TrustStore;
+use monid_core::pki::{Timestamp, alg, ber, chain, ldsso};
 use monid_core::rand::FixedRandom;
 use monid_core::sm::{SecureMessaging, Unprotected};
 use monid_core::tlv;
 use monid_core::{CancelToken, Transport, TransportError, TransportInfo};
+use std::sync::OnceLock;
 
 // ---------------------------------------------------------------------------------------------
 // apdu_response
@@ -636,5 +646,581 @@ pub fn face_decode(data: &[u8]) {
             crate::DECODER_PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         Err(_) => {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PKI: BER, EF.SOD and passive authentication, certificates, CRLs, master lists, signatures.
+
+/// The test PKI of `test-vectors/pki` (see its SOURCE.md), embedded so that the libFuzzer
+/// binaries need no files at run time.
+mod pki_data {
+    macro_rules! pki {
+        ($rel:literal) => {
+            include_bytes!(concat!("../../test-vectors/pki/", $rel)).as_slice()
+        };
+    }
+    pub const CSCA_UTO_OLD: &[u8] = pki!("certs/csca-uto-old.der");
+    pub const LINK_UTO_NEW_BY_OLD: &[u8] = pki!("certs/link-uto-new-by-old.der");
+    pub const CSCA_MA: &[u8] = pki!("certs/csca-ma.der");
+    pub const CRLS: [&[u8]; 3] = [
+        pki!("crl/csca-uto-old.crl"),
+        pki!("crl/csca-uto-new.crl"),
+        pki!("crl/csca-ma.crl"),
+    ];
+    /// The passport profile's data groups, as the chip serves them.
+    pub const DGS: [(u8, &[u8]); 4] = [
+        (1, pki!("data/passport_td3/dg1.bin")),
+        (2, pki!("data/passport_td3/dg2.bin")),
+        (11, pki!("data/passport_td3/dg11.bin")),
+        (12, pki!("data/passport_td3/dg12.bin")),
+    ];
+    /// The master list anchor of `test-vectors/certs/masterlist.cms` (its SOURCE.md).
+    pub const CSCA_RSA: &[u8] = include_bytes!("../../test-vectors/certs/csca-rsa.der").as_slice();
+}
+
+/// The test PKI's fixed "now": 2026-11-25T12:00:00Z.
+fn pki_now() -> Timestamp {
+    Timestamp::from_utc(2026, 11, 25, 12, 0, 0).unwrap_or(Timestamp(1_795_608_000))
+}
+
+/// A certificate of the embedded test PKI (they all parse: the seed test checks it).
+fn pki_cert(der: &[u8]) -> Option<Certificate> {
+    Certificate::from_der(der).ok()
+}
+
+/// The trust store of the test PKI's expected outcomes: anchors CSCA-UTO-OLD (+ the link
+/// certificate to CSCA-UTO-NEW) and CSCA-MA, and the three CRLs. Built once.
+fn pki_store() -> &'static TrustStore {
+    static STORE: OnceLock<TrustStore> = OnceLock::new();
+    STORE.get_or_init(|| {
+        let mut s = TrustStore::new();
+        for der in [
+            pki_data::CSCA_UTO_OLD,
+            pki_data::LINK_UTO_NEW_BY_OLD,
+            pki_data::CSCA_MA,
+        ] {
+            let r = s.add_der(der);
+            assert_eq!(r.added, 1, "embedded anchor refused: {r:?}");
+        }
+        for crl in pki_data::CRLS {
+            let r = s.add_crl(crl);
+            assert_eq!(r.crls_added, 1, "embedded CRL refused: {r:?}");
+        }
+        s
+    })
+}
+
+/// CSCA-UTO-OLD (RSA 3072): the fixed issuer certificates and CRLs are verified against.
+fn pki_csca() -> Option<&'static Certificate> {
+    static CSCA: OnceLock<Option<Certificate>> = OnceLock::new();
+    CSCA.get_or_init(|| pki_cert(pki_data::CSCA_UTO_OLD))
+        .as_ref()
+}
+
+/// Deepest nesting the BER walker follows (the reader itself stops at `ber::MAX_DEPTH`).
+const MAX_BER_WALK_DEPTH: usize = ber::MAX_DEPTH + 4;
+
+/// Checks one element read from the start of `input`, and everything it offers.
+fn check_ber_element(e: &ber::Element<'_>, input: &[u8]) {
+    assert!(input.starts_with(e.raw), "raw is not the input's prefix");
+    assert!(e.content.len() < e.raw.len(), "no header");
+    let header_len = if e.indefinite {
+        assert!(e.is_constructed(), "indefinite primitive element");
+        assert!(
+            e.raw.ends_with(&[0, 0]),
+            "indefinite without end-of-contents"
+        );
+        e.raw.len() - e.content.len() - 2
+    } else {
+        assert!(e.raw.ends_with(e.content), "content is not the end of raw");
+        e.raw.len() - e.content.len()
+    };
+    // Tag: 1 to 4 bytes; length: 1 to 5 bytes.
+    assert!(
+        (2..=9).contains(&header_len),
+        "header of {header_len} bytes"
+    );
+    assert_eq!(
+        e.raw.get(header_len..header_len + e.content.len()),
+        Some(e.content)
+    );
+    let _ = format!("{e:?}");
+
+    match e.string_content() {
+        Ok(s) => {
+            assert!(s.len() <= e.content.len(), "string content grew");
+            if !e.is_constructed() {
+                assert_eq!(s, e.content);
+            }
+        }
+        Err(_) => assert!(e.is_constructed(), "primitive string_content failed"),
+    }
+
+    // to_der: definite minimal lengths, read back as one element, idempotent.
+    if let Ok(der) = e.to_der() {
+        let back = match ber::read_single(&der) {
+            Ok(b) => b,
+            Err(err) => panic!("to_der output does not read back: {err:?}"),
+        };
+        assert!(!back.indefinite);
+        assert_eq!(back.raw, der.as_slice());
+        let flattened = e.tag <= 0x3F && back.tag == e.tag & !0x20;
+        assert!(back.tag == e.tag || flattened, "to_der changed the tag");
+        assert_eq!(back.is_constructed(), e.is_constructed() && !flattened);
+        assert_eq!(back.to_der().as_ref(), Ok(&der), "to_der is not idempotent");
+        if !e.is_constructed() {
+            assert_eq!(back.content, e.content);
+        }
+    }
+}
+
+fn walk_ber(input: &[u8], depth: usize) {
+    let mut rest = input;
+    // Children and the manual walk see the same elements.
+    let mut children = ber::Children::clone(&ber_children_of(input));
+    while !rest.is_empty() {
+        let child = children.next();
+        match ber::read(rest) {
+            Ok((e, tail)) => {
+                assert_eq!(e.raw.len() + tail.len(), rest.len());
+                assert_eq!(child, Some(Ok(e)));
+                check_ber_element(&e, rest);
+                if e.is_constructed() && depth < MAX_BER_WALK_DEPTH {
+                    walk_ber(e.content, depth + 1);
+                }
+                rest = tail;
+            }
+            Err(err) => {
+                assert_eq!(child, Some(Err(err)));
+                assert!(
+                    children.next().is_none(),
+                    "children continue after an error"
+                );
+                return;
+            }
+        }
+    }
+    assert!(children.next().is_none());
+}
+
+/// The children iterator over `content` (through a constructed wrapper element, as only an
+/// element can make one).
+fn ber_children_of(content: &[u8]) -> ber::Children<'_> {
+    ber::Element {
+        tag: 0x30,
+        raw: content,
+        content,
+        indefinite: false,
+    }
+    .children()
+}
+
+/// `ber::read` / `read_single` / `Children` (`expect`, `optional`) / `string_content` /
+/// `to_der` over every element, nested to a bounded depth, with their invariants; `Name` and the
+/// algorithm identifier readers on the input.
+pub fn ber(data: &[u8]) {
+    walk_ber(data, 0);
+    match ber::read(data) {
+        Ok((e, tail)) => {
+            assert_eq!(ber::read_single(data).is_ok(), tail.is_empty());
+            let mut c = e.children();
+            let first = ber::Children::clone(&c).next();
+            match c.optional(0x30) {
+                Ok(Some(s)) => assert_eq!(first, Some(Ok(s))),
+                Ok(None) => {
+                    assert!(first.is_none() || matches!(first, Some(Ok(f)) if f.tag != 0x30))
+                }
+                Err(_) => assert!(matches!(first, Some(Err(_)))),
+            }
+            let _ = e.children().expect(0x02);
+        }
+        Err(err) => assert_eq!(ber::read_single(data), Err(err)),
+    }
+    if let Ok(n) = Name::from_der(data) {
+        assert_eq!(n.raw(), data);
+        let _ = (n.country(), n.common_name(), n.is_empty(), n.rdns().len());
+        assert!(n.eq_as_set(&n));
+        let _ = format!("{n} {n:?}");
+    }
+    let _ = alg::DigestAlgorithm::from_algorithm_identifier(data);
+    if let Ok(a) = alg::SignatureAlgorithm::from_algorithm_identifier(data) {
+        let _ = (a.name(), a.hash().output_len());
+        assert_eq!(
+            alg::SignatureAlgorithm::from_cms(data, alg::DigestAlgorithm::Sha1).as_ref(),
+            Ok(&a),
+            "a full signature OID's own hash must win"
+        );
+    }
+}
+
+/// Strips the EF.SOD application tag 77 when present (as `pa::verify` does).
+fn sod_content_info(sod: &[u8]) -> &[u8] {
+    if sod.first() == Some(&0x77)
+        && let Ok((e, _)) = ber::read(sod)
+    {
+        return e.content;
+    }
+    sod
+}
+
+/// EF.SOD: CMS `parse_signed_data`, `parse_lds_security_object` (and the master list and
+/// SecurityInfos readers) on its eContent, then the whole of `pa::verify` with the test PKI's
+/// trust store and the passport profile's DGs at the test PKI's date. The report must come
+/// back, whatever the input; a `Valid` verdict must rest on passed checks.
+pub fn sod(data: &[u8]) {
+    if let Ok(sd) = cms::parse_signed_data(sod_content_info(data)) {
+        assert!(sd.signer_infos.len() <= cms::MAX_SIGNER_INFOS);
+        assert!(sd.certificates.len() <= cms::MAX_CERTIFICATES);
+        assert!(sd.crls.len() <= cms::MAX_CRLS);
+        assert!(sd.digest_algorithms.len() <= cms::MAX_DIGEST_ALGORITHMS);
+        assert!(sd.econtent.len() <= data.len());
+        for si in &sd.signer_infos {
+            if let Some(attrs) = &si.signed_attrs {
+                let signed = attrs.signed_bytes();
+                assert_eq!(signed.len(), attrs.raw.len(), "signed attributes re-tagged");
+                assert_eq!(signed.get(1..), attrs.raw.get(1..));
+                if let Some(ap) = &attrs.algorithm_protection {
+                    let _ = ap.matches(si.digest_algorithm, si.signature_algorithm);
+                }
+            }
+            if let Ok(d) = alg::DigestAlgorithm::from_algorithm_identifier(si.digest_algorithm) {
+                let _ = alg::SignatureAlgorithm::from_cms(si.signature_algorithm, d);
+            }
+        }
+        for c in &sd.certificates {
+            let _ = Certificate::from_der(c);
+        }
+        let _ = format!("{sd:?}");
+        if let Ok(lds) = ldsso::parse_lds_security_object(&sd.econtent) {
+            assert!(lds.hashes.len() <= ldsso::MAX_DATA_GROUP_HASHES);
+            for (n, _) in &lds.hashes {
+                assert!(lds.hash_of(*n).is_some());
+            }
+            let _ = format!("{lds:?}");
+        }
+        if let Ok(certs) = ldsso::parse_master_list(&sd.econtent) {
+            assert!(certs.len() <= ldsso::MAX_MASTER_LIST_CERTIFICATES);
+        }
+        if let Ok(infos) = ldsso::parse_security_infos(&sd.econtent) {
+            assert!(infos.len() <= ldsso::MAX_SECURITY_INFOS);
+        }
+    }
+
+    let input = PaInput {
+        sod: data,
+        data_groups: &pki_data::DGS,
+        issuing_state: Some("MAR"),
+        dsc: None,
+    };
+    let report = pa::verify(&input, pki_store(), pki_now());
+    assert!(
+        report.outcome(CheckKind::SodStructure, None).is_some(),
+        "no structure check in the report"
+    );
+    for (n, _) in &pki_data::DGS {
+        assert!(
+            report.outcome(CheckKind::DataGroupHash, Some(*n)).is_some(),
+            "DG{n} missing from the report"
+        );
+    }
+    if report.verdict() == Verdict::Valid {
+        for kind in [
+            CheckKind::SodStructure,
+            CheckKind::SignedAttributes,
+            CheckKind::Signature,
+            CheckKind::Chain,
+            CheckKind::Validity,
+        ] {
+            assert_eq!(report.outcome(kind, None), Some(Outcome::Pass), "{kind:?}");
+        }
+        assert!(!report.chain.is_empty());
+        assert!(report.checks.iter().all(|c| c.outcome != Outcome::Fail));
+    }
+    let _ = format!("{report:?}");
+}
+
+/// `Certificate::from_der` and every accessor, `PublicKey::from_spki` on its key, its signature
+/// checked against a fixed CSCA (and against itself), path building in the test PKI's store,
+/// the country and signing-time checks; `TrustStore::add_der`.
+pub fn certificate(data: &[u8]) {
+    let Ok(cert) = Certificate::from_der(data) else {
+        return;
+    };
+    assert!(data.len() <= cert::MAX_CERT_LEN);
+    assert_eq!(cert.raw(), data);
+    assert!(!cert.tbs().is_empty() && cert.tbs().len() < data.len());
+    assert!(
+        (1..=3).contains(&cert.version()),
+        "version {}",
+        cert.version()
+    );
+    let _ = (cert.issuer().to_string(), cert.subject().normalized_key());
+    let _ = (cert.issuer().country(), cert.subject().common_name());
+    let _ = (
+        cert.not_before(),
+        cert.not_after(),
+        cert.is_valid_at(pki_now()),
+    );
+    if cert.not_before() <= cert.not_after() {
+        assert!(cert.is_valid_at(cert.not_before()) && cert.is_valid_at(cert.not_after()));
+    }
+    let _ = (
+        cert.signature_algorithm(),
+        cert.tbs_signature_algorithm(),
+        cert.signature(),
+    );
+    let _ = (
+        cert.key_usage(),
+        cert.is_ca(),
+        cert.path_len(),
+        cert.unknown_critical(),
+    );
+    let _ = cert.is_self_issued();
+    assert!(cert.serial_matches(cert.serial()));
+    // A SignerIdentifier made of the certificate's own fields names it.
+    let by_issuer = SignerIdentifier::IssuerAndSerial {
+        issuer: cert.issuer().raw(),
+        serial: cert.serial(),
+    };
+    assert!(cert.matches_signer_id(&by_issuer), "own issuer and serial");
+    if let Some(ski) = cert.subject_key_id() {
+        assert!(cert.matches_signer_id(&SignerIdentifier::SubjectKeyId(ski)));
+    }
+    let _ = cert.authority_key_id();
+    if let Ok(n) = Name::from_der(cert.subject().raw()) {
+        assert!(n.eq_as_set(cert.subject()));
+    } else {
+        panic!("the subject's own encoding does not parse as a Name");
+    }
+    let _ = alg::SignatureAlgorithm::from_algorithm_identifier(cert.signature_algorithm());
+
+    // Its own key (the generic EC path costs milliseconds: skip self-verification there).
+    let key = PublicKey::from_spki(cert.spki());
+    if let Ok(k) = &key {
+        let _ = (k.describe(), k.is_rsa(), k.named_curve(), k.bits());
+        let _ = format!("{k:?}");
+        if !k.uses_generic_ec() {
+            let self_signed = cert.verify_signed_by(k).is_ok();
+            assert_eq!(cert.verify_signed_by_cert(&cert).is_ok(), self_signed);
+        }
+    }
+    // Against the fixed CSCA: a fuzzed certificate cannot carry its signature, unless it only
+    // changed what the signature does not cover.
+    if let Some(csca) = pki_csca() {
+        let _ = cert.verify_signed_by_cert(csca);
+        let _ = chain::signature_check(&cert, csca);
+    }
+    let _ = chain::check_signing_time(&cert, Some(pki_now()));
+    let _ = check_issuing_state(&cert, "MAR");
+    let store = pki_store();
+    let _ = store.issuers_of(&cert);
+    let _ = store.is_revoked(&cert, pki_now());
+    let r = chain::build_chain(store, &cert, pki_now());
+    assert!(!r.steps.is_empty() && r.steps.len() <= chain::MAX_DEPTH + 1);
+    if r.path_found {
+        assert!(r.anchor().is_some() && r.dsc().is_some());
+    }
+    let _ = (r.overall(), r.revocation(), format!("{r:?}"));
+
+    let mut fresh = TrustStore::new();
+    let rep = fresh.add_der(data);
+    assert_eq!(rep.added, 1, "a parsed certificate was refused: {rep:?}");
+    assert!(fresh.contains(&cert));
+    assert_eq!(fresh.add_der(data).duplicates, 1);
+}
+
+/// `Crl::from_der` and every accessor, its signature against the fixed CSCA, and
+/// `TrustStore::add_crl` into a copy of the test PKI's store.
+pub fn crl(data: &[u8]) {
+    let Ok(crl) = Crl::from_der(data) else {
+        return;
+    };
+    assert_eq!(crl.raw(), data);
+    assert!(!crl.tbs().is_empty() && crl.tbs().len() < data.len());
+    assert!(crl.revoked_count() <= crl::MAX_ENTRIES);
+    let _ = (
+        crl.signature_algorithm(),
+        crl.signature(),
+        crl.authority_key_id(),
+    );
+    let _ = (
+        crl.issuer().to_string(),
+        crl.this_update(),
+        crl.next_update(),
+    );
+    if crl.next_update().is_none_or(|n| crl.this_update() <= n) {
+        assert!(crl.is_current(crl.this_update()));
+    }
+    let _ = crl.is_current(pki_now());
+    // The test PKI's serials (0x100F is on CSCA-UTO-OLD's CRL), with and without a leading 0.
+    for serial in [
+        &[0x10, 0x0F][..],
+        &[0x00, 0x10, 0x0F],
+        &[0x10, 0x0A],
+        &[],
+        &[0],
+    ] {
+        let _ = crl.revocation_date(serial);
+    }
+    if let Some(csca) = pki_csca() {
+        let _ = crl.verify_signed_by_cert(csca);
+    }
+    let mut store = pki_store().clone();
+    let before = store.crls().len();
+    let r = store.add_crl(data);
+    assert!(r.crls_added <= 1 && store.crls().len() <= before + r.crls_added);
+}
+
+/// `TrustStore::add_master_list` without an anchor and with two (the test PKI's CSCA-UTO-OLD,
+/// `test-vectors/certs`' CSCA): the same certificates are loaded in every case.
+pub fn master_list(data: &[u8]) {
+    let mut unanchored = TrustStore::new();
+    let r = unanchored.add_master_list(data, None);
+    assert_eq!(
+        r.master_list_verified,
+        Some(false),
+        "verified without an anchor"
+    );
+    assert_eq!(unanchored.len(), r.added);
+    assert!(r.added + r.duplicates <= ldsso::MAX_MASTER_LIST_CERTIFICATES);
+    let _ = format!("{r:?}");
+    static ANCHORS: OnceLock<Vec<Certificate>> = OnceLock::new();
+    let anchors = ANCHORS.get_or_init(|| {
+        [pki_data::CSCA_UTO_OLD, pki_data::CSCA_RSA]
+            .iter()
+            .filter_map(|d| pki_cert(d))
+            .collect()
+    });
+    for anchor in anchors {
+        let mut store = TrustStore::new();
+        let ra = store.add_master_list(data, Some(anchor));
+        assert!(ra.master_list_verified.is_some());
+        assert_eq!(
+            (ra.added, ra.duplicates),
+            (r.added, r.duplicates),
+            "the anchor changed what was loaded"
+        );
+    }
+    if let Ok(sd) = cms::parse_signed_data(data)
+        && let Ok(certs) = ldsso::parse_master_list(&sd.econtent)
+    {
+        assert!(r.added + r.duplicates <= certs.len());
+    }
+}
+
+/// Largest SubjectPublicKeyInfo the signature target takes: an RSA 8192 key is 1 062 bytes,
+/// explicit P-521 parameters about 600.
+const MAX_FUZZ_SPKI: usize = 1100;
+/// Largest signature (RSA 8192: 1 024 bytes) and message.
+const MAX_FUZZ_SIG: usize = 1100;
+const MAX_FUZZ_MESSAGE: usize = 256;
+
+const DIGESTS: [alg::DigestAlgorithm; 5] = [
+    alg::DigestAlgorithm::Sha1,
+    alg::DigestAlgorithm::Sha224,
+    alg::DigestAlgorithm::Sha256,
+    alg::DigestAlgorithm::Sha384,
+    alg::DigestAlgorithm::Sha512,
+];
+
+/// The parts of a `spki_verify` input.
+struct SigInput<'a> {
+    sel: u8,
+    salt: u8,
+    spki: &'a [u8],
+    sig: &'a [u8],
+    message: &'a [u8],
+}
+
+/// Splits `sel salt len(2) spki len(2) signature message` (lengths big-endian, capped).
+fn split_sig_input(data: &[u8]) -> Option<SigInput<'_>> {
+    let ([sel, salt], rest) = data.split_first_chunk::<2>().map(|(h, r)| (*h, r))?;
+    let (len, rest) = rest.split_first_chunk::<2>()?;
+    let len = usize::from(u16::from_be_bytes(*len));
+    if len > MAX_FUZZ_SPKI {
+        return None;
+    }
+    let (spki, rest) = rest.split_at_checked(len)?;
+    let (len, rest) = rest.split_first_chunk::<2>()?;
+    let len = usize::from(u16::from_be_bytes(*len));
+    if len > MAX_FUZZ_SIG {
+        return None;
+    }
+    let (sig, message) = rest.split_at_checked(len)?;
+    if message.len() > MAX_FUZZ_MESSAGE {
+        return None;
+    }
+    Some(SigInput {
+        sel,
+        salt,
+        spki,
+        sig,
+        message,
+    })
+}
+
+/// `PublicKey::from_spki` on fuzzed bytes, then `verify_signature` (or `verify_ecdsa_plain`)
+/// with a fuzzed signature and message under an algorithm chosen by the first byte (bits 0-1:
+/// PKCS#1 v1.5, PSS, ECDSA DER, ECDSA r||s; bits 2-4: hash; bits 5-7: PSS MGF1 hash; second
+/// byte: PSS salt length). Input: `sel salt spki_len(2) spki sig_len(2) sig message`, sizes
+/// capped (the generic EC path costs milliseconds per call). EC keys on a curve a crate
+/// implements are also loaded through the generic code, and both must agree.
+pub fn spki_verify(data: &[u8]) {
+    let Some(SigInput {
+        sel,
+        salt,
+        spki,
+        sig,
+        message,
+    }) = split_sig_input(data)
+    else {
+        return;
+    };
+    let hash = DIGESTS[usize::from((sel >> 2) & 7) % DIGESTS.len()];
+    let mgf1_hash = DIGESTS[usize::from(sel >> 5) % DIGESTS.len()];
+    let alg = match sel & 3 {
+        0 => alg::SignatureAlgorithm::RsaPkcs1 { hash },
+        1 => alg::SignatureAlgorithm::RsaPss {
+            hash,
+            mgf1_hash,
+            salt_len: usize::from(salt),
+        },
+        _ => alg::SignatureAlgorithm::Ecdsa { hash },
+    };
+    let plain = sel & 3 == 3;
+    let run = |key: &PublicKey| {
+        if plain {
+            sig::verify_ecdsa_plain(key, hash, message, sig)
+        } else {
+            sig::verify_signature(key, &alg, message, sig)
+        }
+    };
+    let Ok(key) = PublicKey::from_spki(spki) else {
+        return;
+    };
+    let _ = (key.describe(), key.bits(), key.named_curve());
+    let verdict = run(&key);
+    if verdict.is_ok() {
+        assert!(!sig.is_empty(), "an empty signature verified");
+    }
+    // Differential: a curve a crate implements, through the generic code too.
+    if !key.is_rsa() && !key.uses_generic_ec() {
+        match PublicKey::from_spki_generic_ec(spki) {
+            Ok(generic) => {
+                assert!(generic.uses_generic_ec());
+                assert_eq!(generic.named_curve(), key.named_curve());
+                assert_eq!(
+                    run(&generic).is_ok(),
+                    verdict.is_ok(),
+                    "crate and generic ECDSA disagree on {}",
+                    key.describe()
+                );
+            }
+            Err(e) => panic!(
+                "{} accepted by the crate, refused generically: {e}",
+                key.describe()
+            ),
+        }
     }
 }

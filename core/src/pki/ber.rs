@@ -72,13 +72,8 @@ impl core::fmt::Debug for Element<'_> {
 }
 
 fn first_tag_byte(tag: u32) -> u8 {
-    if tag > 0xFFFF {
-        (tag >> 16) as u8
-    } else if tag > 0xFF {
-        (tag >> 8) as u8
-    } else {
-        tag as u8
-    }
+    // Tags are 1 to 4 bytes (see `read_at_depth`); the first is the most significant non-zero.
+    tag.to_be_bytes().into_iter().find(|&b| b != 0).unwrap_or(0)
 }
 
 /// Reads one element at the start of `input`; returns it and the rest.
@@ -244,6 +239,10 @@ fn der_len(out: &mut Vec<u8>, len: usize) {
 }
 
 fn write_tag(out: &mut Vec<u8>, tag: u32) {
+    // `tlv::write_tag` writes up to three bytes; BER tags read here may have four.
+    if tag > 0xFF_FFFF {
+        out.push((tag >> 24) as u8);
+    }
     crate::tlv::write_tag(out, tag);
 }
 
@@ -375,5 +374,18 @@ mod tests {
         }
         assert_eq!(read(&deep), Err(BerError::TooDeep));
         assert_eq!(read_single(&[2, 1, 1, 0]), Err(BerError::TrailingData));
+    }
+
+    #[test]
+    fn four_byte_tags_keep_their_first_byte() {
+        // Found by the `ber` fuzz target: a 4-byte tag lost its first byte in `to_der`, and its
+        // constructed bit was read from the second byte.
+        let e = read_single(&[0xBF, 0x95, 0x8C, 0x00, 0x00]).unwrap();
+        assert_eq!(e.tag, 0xBF95_8C00);
+        assert!(e.is_constructed());
+        assert_eq!(e.to_der().unwrap(), [0xBF, 0x95, 0x8C, 0x00, 0x00]);
+        let p = read_single(&[0x9F, 0x81, 0x81, 0x01, 0x01, 0xAA]).unwrap();
+        assert!(!p.is_constructed());
+        assert_eq!(p.to_der().unwrap(), [0x9F, 0x81, 0x81, 0x01, 0x01, 0xAA]);
     }
 }
