@@ -93,18 +93,23 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod aa;
 mod chip;
 mod cmd;
 mod crypto;
+mod ec;
 mod lds;
 mod link;
 mod misbehave;
+mod pace;
 mod profile;
 
 pub use chip::VirtualChip;
+pub use ec::Curve;
 pub use lds::check_digit;
 pub use link::{LinkModel, LinkStats};
 pub use misbehave::Misbehaviour;
+pub use pace::{PaceConfig, Password};
 pub use profile::{
     AID_EMRTD, AccessControl, FID_ATR_INFO, FID_CARD_ACCESS, FID_COM, FID_SOD, Profile, SfiRefusal,
     fid_dg,
