@@ -477,3 +477,17 @@ fn garbage_general_authenticate_never_panics() {
     chip.reconnect();
     assert!(bp(&mut chip, 2, b"482051").is_ok());
 }
+
+#[test]
+fn p384_pace_variant() {
+    let profile = Profile::cnie_td1().with_pace_curve(Curve::P384, 16);
+    assert_eq!(profile.file(FID_CARD_ACCESS).unwrap().last(), Some(&15));
+    let mut chip = VirtualChip::new(profile);
+    let mut t = tp::pace::<p384::NistP384>(&mut chip, 2, b"482051").unwrap();
+    let (_, sw) = t.send(&mut chip, 0xA4, 0x04, 0x0C, &monid_vchip::AID_EMRTD, None);
+    assert_eq!(sw, 0x9000);
+    assert_eq!(
+        t.read_file(&mut chip, fid_dg(1), 0xDF),
+        chip.file(fid_dg(1)).unwrap()
+    );
+}
