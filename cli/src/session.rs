@@ -365,7 +365,7 @@ pub fn read_dg1(transport: &mut dyn Transport, key: AccessKey) -> Result<RawDocu
 
 /// The profile the demo reads: monid-vchip's CNIE-like TD1 ID card.
 pub fn demo_profile() -> Profile {
-    Profile::cnie_td1()
+    Profile::cnie_td1_bac()
 }
 
 /// Reads the virtual chip end to end, in-process, with the key printed on its (virtual) card,

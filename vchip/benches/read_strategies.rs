@@ -72,7 +72,7 @@ impl Scenario {
             .file(fid_dg(2))
             .expect("passport DG2")
             .to_vec();
-        let base = Profile::cnie_td1().with_file(fid_dg(2), passport_dg2);
+        let base = Profile::cnie_td1_bac().with_file(fid_dg(2), passport_dg2);
         match self {
             Scenario::A | Scenario::C => base,
             Scenario::B => base

@@ -10,13 +10,18 @@ use core::fmt;
 use monid_core::tlv::{Reader, encode};
 use monid_core::{Transport, TransportError, TransportInfo};
 use sha2::{Digest, Sha256};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::cmd::{self, Apdu};
 use crate::crypto;
+use crate::ec::Curve;
 use crate::link::{LinkModel, LinkStats};
 use crate::misbehave::Misbehaviour;
+use crate::pace::{self, AesKeys, FixedPace, PaceStep, Password};
 use crate::profile::{AID_EMRTD, AccessControl, File, Location, Profile};
+
+const SW_CHAINING: u16 = 0x6884;
+const SW_BLOCKED: u16 = 0x6983;
 
 const SW_OK: u16 = 0x9000;
 const SW_EOF: u16 = 0x6282;
@@ -66,17 +71,100 @@ impl Drop for Resp {
     }
 }
 
-/// 3DES secure-messaging session keys and send sequence counter.
+/// Secure-messaging session keys and send sequence counter: 3DES (BAC, 8-byte SSC, retail MAC)
+/// or AES (PACE / CA, 16-byte SSC, IV = E(KS_enc, SSC), CMAC truncated to 8 bytes).
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 struct Session {
-    ks_enc: [u8; 16],
-    ks_mac: [u8; 16],
-    ssc: [u8; 8],
+    #[zeroize(skip)]
+    aes: bool,
+    ks_enc: Vec<u8>,
+    ks_mac: Vec<u8>,
+    /// Big-endian counter; 3DES uses its last 8 bytes.
+    ssc: [u8; 16],
 }
 
 impl Session {
+    fn tdes(ks_enc: [u8; 16], ks_mac: [u8; 16], ssc: [u8; 8]) -> Session {
+        let mut full = [0u8; 16];
+        for (o, b) in full.iter_mut().skip(8).zip(ssc.iter()) {
+            *o = *b;
+        }
+        Session {
+            aes: false,
+            ks_enc: ks_enc.to_vec(),
+            ks_mac: ks_mac.to_vec(),
+            ssc: full,
+        }
+    }
+
+    fn aes(keys: &AesKeys) -> Session {
+        Session {
+            aes: true,
+            ks_enc: keys.ks_enc.clone(),
+            ks_mac: keys.ks_mac.clone(),
+            ssc: [0u8; 16],
+        }
+    }
+
     fn increment(&mut self) {
-        self.ssc = u64::from_be_bytes(self.ssc).wrapping_add(1).to_be_bytes();
+        let next = u128::from_be_bytes(self.ssc).wrapping_add(1);
+        self.ssc = if self.aes {
+            next
+        } else {
+            next & u128::from(u64::MAX)
+        }
+        .to_be_bytes();
+    }
+
+    fn ssc_bytes(&self) -> &[u8] {
+        if self.aes {
+            &self.ssc
+        } else {
+            self.ssc.get(8..).unwrap_or(&[])
+        }
+    }
+
+    fn block(&self) -> usize {
+        if self.aes {
+            crypto::AES_BLOCK
+        } else {
+            crypto::BLOCK
+        }
+    }
+
+    fn tdes_key(key: &[u8]) -> Option<[u8; 16]> {
+        key.try_into().ok()
+    }
+
+    fn aes_iv(&self) -> Option<[u8; 16]> {
+        let iv = crypto::aes_cbc_encrypt(&self.ks_enc, &[0u8; 16], &self.ssc)?;
+        iv.as_slice().try_into().ok()
+    }
+
+    fn encrypt(&self, padded: &[u8]) -> Option<Vec<u8>> {
+        if self.aes {
+            crypto::aes_cbc_encrypt(&self.ks_enc, &self.aes_iv()?, padded)
+        } else {
+            crypto::tdes_encrypt(&Self::tdes_key(&self.ks_enc)?, padded)
+        }
+    }
+
+    fn decrypt(&self, cryptogram: &[u8]) -> Option<Vec<u8>> {
+        if self.aes {
+            crypto::aes_cbc_decrypt(&self.ks_enc, &self.aes_iv()?, cryptogram)
+        } else {
+            crypto::tdes_decrypt(&Self::tdes_key(&self.ks_enc)?, cryptogram)
+        }
+    }
+
+    /// The 8-byte MAC over `data` (SSC first), padded here to the cipher's block size.
+    fn mac(&self, data: &[u8]) -> Option<[u8; 8]> {
+        let padded = crypto::pad_to(data, self.block());
+        if self.aes {
+            crypto::aes_cmac8(&self.ks_mac, &padded)
+        } else {
+            crypto::retail_mac(&Self::tdes_key(&self.ks_mac)?, &padded)
+        }
     }
 }
 
@@ -95,6 +183,12 @@ struct CardState {
     ef: Option<u16>,
     challenge: Option<[u8; 8]>,
     session: Option<Session>,
+    /// PACE progress (plain GENERAL AUTHENTICATE chain).
+    pace: PaceStep,
+    /// MSE:Set AT for Chip Authentication accepted; GENERAL AUTHENTICATE comes next.
+    ca_selected: bool,
+    /// Keys established by Chip Authentication, installed after its response is wrapped.
+    pending_session: Option<Session>,
 }
 
 impl Drop for CardState {
@@ -137,6 +231,9 @@ pub struct VirtualChip {
     k_enc: [u8; 16],
     k_mac: [u8; 16],
     fixed: Option<([u8; 8], [u8; 16])>,
+    fixed_pace: Option<FixedPace>,
+    fixed_ca_nonce: Option<[u8; 8]>,
+    pin_tries_left: u8,
     drbg: Drbg,
     state: CardState,
     misbehaviour: Misbehaviour,
@@ -183,12 +280,13 @@ fn len_len(len: usize) -> usize {
     }
 }
 
-/// Size of the SM response data (DO'87'/'85', DO'99', DO'8E') around `n` plain bytes.
-fn wrapped_len(n: usize, odd: bool) -> usize {
+/// Size of the SM response data (DO'87'/'85', DO'99', DO'8E') around `n` plain bytes, for a
+/// cipher with `block`-byte blocks.
+fn wrapped_len(n: usize, odd: bool, block: usize) -> usize {
     let body = if n == 0 {
         0
     } else {
-        let padded = (n / 8 + 1) * 8;
+        let padded = (n / block + 1) * block;
         let v = padded + usize::from(!odd);
         1 + len_len(v) + v
     };
@@ -210,6 +308,7 @@ fn be_value(bytes: &[u8]) -> Option<usize> {
 impl VirtualChip {
     /// A powered-up chip with `profile`, a well-behaved link and the default [`LinkModel`].
     pub fn new(profile: Profile) -> VirtualChip {
+        let pin_tries_left = profile.pin_tries;
         let mut seed = crypto::bac_key_seed(profile.mrz_information().as_bytes());
         let k_enc = crypto::kdf(&seed, 1);
         let k_mac = crypto::kdf(&seed, 2);
@@ -219,6 +318,9 @@ impl VirtualChip {
             k_enc,
             k_mac,
             fixed: None,
+            fixed_pace: None,
+            fixed_ca_nonce: None,
+            pin_tries_left,
             drbg: Drbg {
                 seed: *b"monidvc\0",
                 counter: 0,
@@ -239,6 +341,31 @@ impl VirtualChip {
     pub fn with_fixed_random(mut self, rnd_ic: [u8; 8], k_ic: [u8; 16]) -> VirtualChip {
         self.fixed = Some((rnd_ic, k_ic));
         self
+    }
+
+    /// Fixes the chip's PACE randomness (for worked examples): the nonce `s` (16 bytes), the
+    /// mapping private key and the ephemeral private key (big-endian, field size, e.g. 32 bytes
+    /// for brainpoolP256r1). Every PACE run then uses them.
+    #[must_use]
+    pub fn with_fixed_pace(mut self, nonce: &[u8], map_sk: &[u8], eph_sk: &[u8]) -> VirtualChip {
+        self.fixed_pace = Some(FixedPace {
+            nonce: nonce.to_vec(),
+            map_sk: map_sk.to_vec(),
+            eph_sk: eph_sk.to_vec(),
+        });
+        self
+    }
+
+    /// Fixes the Chip Authentication v2 nonce r_PICC (8 bytes) the chip returns.
+    #[must_use]
+    pub fn with_fixed_ca_nonce(mut self, r_picc: [u8; 8]) -> VirtualChip {
+        self.fixed_ca_nonce = Some(r_picc);
+        self
+    }
+
+    /// Tries left on the PACE PIN (reset to the profile's count by a successful PIN PACE).
+    pub fn pin_tries_left(&self) -> u8 {
+        self.pin_tries_left
     }
 
     /// Seeds the chip's deterministic generator (the default seed is a constant).
@@ -349,8 +476,12 @@ impl VirtualChip {
             self.state.session = None;
             return Resp::sw(SW_WRONG_LENGTH).into_bytes();
         }
+        if apdu.cla & 0x10 != 0 && apdu.ins != 0x86 {
+            // Command chaining is only used by GENERAL AUTHENTICATE (PACE).
+            return Resp::sw(SW_CHAINING).into_bytes();
+        }
         match apdu.cla {
-            0x00 => {
+            0x00 | 0x10 => {
                 if self.state.session.is_some() {
                     // A plain command inside an SM session aborts the session.
                     self.state.session = None;
@@ -362,7 +493,7 @@ impl VirtualChip {
                     .min(self.profile.max_response_len.saturating_sub(2));
                 self.dispatch(&apdu, cap, false).into_bytes()
             }
-            0x0C => self.process_sm(&apdu),
+            0x0C | 0x1C => self.process_sm(&apdu),
             _ => Resp::sw(SW_CLA).into_bytes(),
         }
     }
@@ -405,11 +536,14 @@ impl VirtualChip {
         let Some(mac) = mac else {
             return Resp::sw(SW_SM_MISSING).into_bytes();
         };
-        let mut n = Vec::with_capacity(16 + mac_input_objects.len() + 8);
-        n.extend_from_slice(&session.ssc);
-        n.extend_from_slice(&crypto::pad(&[apdu.cla, apdu.ins, apdu.p1, apdu.p2]));
+        let mut n = Vec::with_capacity(32 + mac_input_objects.len() + 16);
+        n.extend_from_slice(session.ssc_bytes());
+        n.extend_from_slice(&crypto::pad_to(
+            &[apdu.cla, apdu.ins, apdu.p1, apdu.p2],
+            session.block(),
+        ));
         n.extend_from_slice(&mac_input_objects);
-        let expected = crypto::retail_mac(&session.ks_mac, &crypto::pad(&n));
+        let expected = session.mac(&n);
         if !expected.is_some_and(|e| crypto::ct_eq(&e, &mac)) {
             return Resp::sw(SW_SM_INCORRECT).into_bytes();
         }
@@ -425,10 +559,10 @@ impl VirtualChip {
                 } else {
                     value.as_slice()
                 };
-                let Some(mut plain) = crypto::tdes_decrypt(&session.ks_enc, cryptogram) else {
+                let Some(mut plain) = session.decrypt(cryptogram) else {
                     return Resp::sw(SW_SM_INCORRECT).into_bytes();
                 };
-                let unpadded = crypto::unpad(&plain).map(<[u8]>::to_vec);
+                let unpadded = crypto::unpad_from(&plain, session.block()).map(<[u8]>::to_vec);
                 plain.zeroize();
                 match unpadded {
                     Some(d) => d,
@@ -451,11 +585,12 @@ impl VirtualChip {
             .unwrap_or(usize::MAX)
             .min(self.profile.max_response_len.saturating_sub(2));
         let mut cap = outer;
-        while cap > 0 && wrapped_len(cap, odd) > outer {
+        let block = session.block();
+        while cap > 0 && wrapped_len(cap, odd, block) > outer {
             cap = cap.saturating_sub(if cap > 64 { 8 } else { 1 });
         }
         let inner = Apdu {
-            cla: 0x00,
+            cla: apdu.cla & 0x10,
             ins: apdu.ins,
             p1: apdu.p1,
             p2: apdu.p2,
@@ -472,15 +607,16 @@ impl VirtualChip {
         };
         session.increment();
         let out = self.wrap_response(&session, &resp, odd);
-        self.state.session = Some(session);
+        // Chip Authentication answers under the old keys, then switches (new SSC 0).
+        self.state.session = Some(self.state.pending_session.take().unwrap_or(session));
         out.into_bytes()
     }
 
     fn wrap_response(&self, session: &Session, resp: &Resp, odd: bool) -> Resp {
         let mut objects = Vec::new();
         if !resp.data.is_empty() {
-            let mut padded = crypto::pad(&resp.data);
-            let enc = crypto::tdes_encrypt(&session.ks_enc, &padded).unwrap_or_default();
+            let mut padded = crypto::pad_to(&resp.data, session.block());
+            let enc = session.encrypt(&padded).unwrap_or_default();
             padded.zeroize();
             if odd {
                 objects.extend(encode(0x85, &enc));
@@ -495,10 +631,10 @@ impl VirtualChip {
             objects.extend(encode(0x99, &resp.sw.to_be_bytes()));
         }
         if !(self.misbehaviour.errors_without_mac && resp.sw != SW_OK) {
-            let mut n = Vec::with_capacity(8 + objects.len());
-            n.extend_from_slice(&session.ssc);
+            let mut n = Vec::with_capacity(16 + objects.len());
+            n.extend_from_slice(session.ssc_bytes());
             n.extend_from_slice(&objects);
-            let mac = crypto::retail_mac(&session.ks_mac, &crypto::pad(&n)).unwrap_or_default();
+            let mac = session.mac(&n).unwrap_or_default();
             objects.extend(encode(0x8E, &mac));
         }
         Resp {
@@ -513,9 +649,15 @@ impl VirtualChip {
             0xA4 => self.select(apdu),
             0xB0 => self.read_binary(apdu, cap),
             0xB1 => self.read_binary_odd(apdu, cap),
+            0x84 | 0x82 if !protected && self.profile.access == AccessControl::Pace => {
+                Resp::sw(SW_INS)
+            }
             0x84 if !protected => self.get_challenge(apdu),
             0x82 if !protected => self.external_authenticate(apdu),
             0x84 | 0x82 => Resp::sw(SW_CONDITIONS),
+            0x22 => self.manage_security_environment(apdu, protected),
+            0x86 => self.general_authenticate(apdu, protected),
+            0x88 => self.internal_authenticate(apdu, protected),
             _ => Resp::sw(SW_INS),
         }
     }
@@ -812,11 +954,11 @@ impl VirtualChip {
         }
         s.zeroize();
         k_ic.zeroize();
-        self.state.session = Some(Session {
-            ks_enc: crypto::kdf(&seed, 1),
-            ks_mac: crypto::kdf(&seed, 2),
+        self.state.session = Some(Session::tdes(
+            crypto::kdf(&seed, 1),
+            crypto::kdf(&seed, 2),
             ssc,
-        });
+        ));
         seed.zeroize();
         let mut data = e_ic;
         data.extend_from_slice(&m_ic);
@@ -826,10 +968,335 @@ impl VirtualChip {
     /// The session keys and SSC of the current SM session, for tests of the worked example:
     /// `(KS_enc, KS_mac, SSC)`. `None` without a session.
     pub fn session_keys(&self) -> Option<([u8; 16], [u8; 16], [u8; 8])> {
-        self.state
-            .session
-            .as_ref()
-            .map(|s| (s.ks_enc, s.ks_mac, s.ssc))
+        let s = self.state.session.as_ref().filter(|s| !s.aes)?;
+        Some((
+            s.ks_enc.as_slice().try_into().ok()?,
+            s.ks_mac.as_slice().try_into().ok()?,
+            s.ssc_bytes().try_into().ok()?,
+        ))
+    }
+
+    /// The keys and SSC of the current AES SM session (after PACE or Chip Authentication), for
+    /// tests of the worked examples: `(KS_enc, KS_mac, SSC)`. `None` without an AES session.
+    pub fn aes_session_keys(&self) -> Option<(Vec<u8>, Vec<u8>, [u8; 16])> {
+        let s = self.state.session.as_ref().filter(|s| s.aes)?;
+        Some((s.ks_enc.clone(), s.ks_mac.clone(), s.ssc))
+    }
+}
+
+/// PACE, Chip Authentication and Active Authentication (card side).
+impl VirtualChip {
+    fn pace_allowed(&self) -> bool {
+        matches!(
+            self.profile.access,
+            AccessControl::Pace | AccessControl::BacOrPace
+        ) && self.profile.pace.is_some()
+    }
+
+    /// A random private scalar for `curve` from the chip's generator (rejection sampling).
+    fn random_scalar(&mut self, curve: Curve) -> Vec<u8> {
+        let mut b = vec![0u8; curve.field_len()];
+        for _ in 0..64 {
+            self.drbg.fill(&mut b);
+            if curve.is_valid_secret(&b) {
+                return b;
+            }
+        }
+        // Unreachable in practice (each draw is valid with probability > 1/2): the scalar 1.
+        b.zeroize();
+        if let Some(last) = b.last_mut() {
+            *last = 1;
+        }
+        b
+    }
+
+    /// The password bytes PACE uses for `password` (ICAO 9303-11 §9.7.3: CAN and PIN as ASCII,
+    /// MRZ as SHA-1 of the MRZ information).
+    fn pace_password_bytes(&self, password: Password) -> Vec<u8> {
+        match password {
+            Password::Mrz => crypto::sha1(self.profile.mrz_information().as_bytes()),
+            Password::Can => self.profile.can.as_bytes().to_vec(),
+            Password::Pin => self.profile.pin.as_bytes().to_vec(),
+        }
+    }
+
+    fn manage_security_environment(&mut self, apdu: &Apdu, protected: bool) -> Resp {
+        match (apdu.p1, apdu.p2) {
+            (0xC1, 0xA4) => self.mse_pace(apdu, protected),
+            (0x41, 0xA4) => self.mse_ca(apdu, protected),
+            (0x41, 0xA6) => self.mse_kat(apdu, protected),
+            // MSE:Set DST / Set AT for Terminal Authentication: accepted and ignored under SM
+            // (TA itself is not implemented).
+            (0x81, 0xB6) | (0x81, 0xA4) if protected => Resp::sw(SW_OK),
+            _ => Resp::sw(SW_WRONG_P1P2),
+        }
+    }
+
+    /// MSE:Set AT for PACE (`00 22 C1 A4`).
+    fn mse_pace(&mut self, apdu: &Apdu, protected: bool) -> Resp {
+        self.state.pace = PaceStep::Idle;
+        if protected {
+            return Resp::sw(SW_CONDITIONS);
+        }
+        let Some(cfg) = self.profile.pace.filter(|_| self.pace_allowed()) else {
+            return Resp::sw(SW_WRONG_P1P2);
+        };
+        let password = match pace::parse_mse_set_at_pace(&cfg, &apdu.data) {
+            Ok(p) => p,
+            Err(sw) => return Resp::sw(sw),
+        };
+        if !self.profile.pace_passwords.contains(&password) {
+            return Resp::sw(pace::SW_REF_NOT_FOUND);
+        }
+        let mut bytes = self.pace_password_bytes(password);
+        let k_pi = pace::k_pi(&bytes, cfg.key_len);
+        bytes.zeroize();
+        self.state.pace = PaceStep::Selected {
+            password,
+            k_pi: Zeroizing::new(k_pi),
+        };
+        if password == Password::Pin && self.pin_tries_left < self.profile.pin_tries {
+            return Resp::sw(0x63C0 | u16::from(self.pin_tries_left.min(0x0F)));
+        }
+        Resp::sw(SW_OK)
+    }
+
+    /// MSE:Set AT for Chip Authentication v2 (`00 22 41 A4`, under SM).
+    fn mse_ca(&mut self, apdu: &Apdu, protected: bool) -> Resp {
+        self.state.ca_selected = false;
+        if !protected {
+            return Resp::sw(SW_SECURITY);
+        }
+        if self.profile.ca.is_none() {
+            return Resp::sw(SW_WRONG_P1P2);
+        }
+        let mut r = Reader::new(&apdu.data);
+        let mut oid_ok = false;
+        while !r.is_empty() {
+            let Ok(t) = r.read() else {
+                return Resp::sw(SW_WRONG_DATA);
+            };
+            match t.tag {
+                0x80 if t.value == pace::OID_CA_ECDH_AES_128 => oid_ok = true,
+                0x80 => return Resp::sw(pace::SW_REF_NOT_FOUND),
+                0x84 if t.value == [0x01] => {}
+                0x84 => return Resp::sw(pace::SW_REF_NOT_FOUND),
+                _ => return Resp::sw(SW_WRONG_DATA),
+            }
+        }
+        if !oid_ok {
+            return Resp::sw(SW_WRONG_DATA);
+        }
+        self.state.ca_selected = true;
+        Resp::sw(SW_OK)
+    }
+
+    /// MSE:Set KAT, Chip Authentication v1 (`00 22 41 A6 {91 PK_PCD, 84 keyId?}`, under SM):
+    /// KS = KDF(K, 1/2), no response data, new session after the response.
+    fn mse_kat(&mut self, apdu: &Apdu, protected: bool) -> Resp {
+        self.state.ca_selected = false;
+        if !protected {
+            return Resp::sw(SW_SECURITY);
+        }
+        let Some(ca) = self.profile.ca.as_ref() else {
+            return Resp::sw(SW_WRONG_P1P2);
+        };
+        let mut r = Reader::new(&apdu.data);
+        let mut pk = None;
+        while !r.is_empty() {
+            let Ok(t) = r.read() else {
+                return Resp::sw(SW_WRONG_DATA);
+            };
+            match t.tag {
+                0x91 if pk.is_none() => pk = Some(t.value.to_vec()),
+                0x84 if t.value == [0x01] => {}
+                0x84 => return Resp::sw(pace::SW_REF_NOT_FOUND),
+                _ => return Resp::sw(SW_WRONG_DATA),
+            }
+        }
+        let Some(pk) = pk else {
+            return Resp::sw(SW_WRONG_DATA);
+        };
+        let Some(k) = ca.curve.shared_secret(&ca.secret, &pk) else {
+            return Resp::sw(SW_WRONG_DATA);
+        };
+        let k = Zeroizing::new(k);
+        let keys = pace::derive_keys(&k, 16);
+        self.state.pending_session = Some(Session::aes(&keys));
+        Resp::sw(SW_OK)
+    }
+
+    fn general_authenticate(&mut self, apdu: &Apdu, protected: bool) -> Resp {
+        if apdu.p1 != 0 || apdu.p2 != 0 {
+            self.state.pace = PaceStep::Idle;
+            return Resp::sw(SW_WRONG_P1P2);
+        }
+        if protected {
+            if !core::mem::take(&mut self.state.ca_selected) {
+                return Resp::sw(SW_CONDITIONS);
+            }
+            return match self.ca_step(&apdu.data) {
+                Ok(d) => Resp::ok(encode(0x7C, &d)),
+                Err(sw) => Resp::sw(sw),
+            };
+        }
+        let step = core::mem::take(&mut self.state.pace);
+        match self.pace_step(step, &apdu.data, apdu.cla & 0x10 != 0) {
+            Ok(d) => Resp::ok(encode(0x7C, &d)),
+            Err(sw) => {
+                self.state.pace = PaceStep::Idle;
+                Resp::sw(sw)
+            }
+        }
+    }
+
+    /// One PACE GENERAL AUTHENTICATE step; sets the next state on success.
+    fn pace_step(&mut self, step: PaceStep, data: &[u8], chained: bool) -> pace::StepResult {
+        let Some(cfg) = self.profile.pace.filter(|_| self.pace_allowed()) else {
+            return Err(SW_CONDITIONS);
+        };
+        let curve = cfg.curve;
+        match step {
+            PaceStep::Idle => Err(SW_CONDITIONS),
+            PaceStep::Selected { password, k_pi } => {
+                if password == Password::Pin && self.pin_tries_left == 0 {
+                    return Err(SW_BLOCKED);
+                }
+                pace::ga_object(data, None)?;
+                let s = match self.fixed_pace.as_ref() {
+                    Some(f) => f.nonce.clone(),
+                    None => {
+                        let mut s = vec![0u8; pace::NONCE_LEN];
+                        self.drbg.fill(&mut s);
+                        s
+                    }
+                };
+                let z = pace::encrypt_nonce(&k_pi, &s).ok_or(SW_WRONG_DATA)?;
+                self.state.pace = PaceStep::Nonce {
+                    password,
+                    s: Zeroizing::new(s),
+                };
+                Ok(encode(0x80, &z))
+            }
+            PaceStep::Nonce { password, s } => {
+                let pk_map_pcd = pace::ga_object(data, Some(0x81))?;
+                if !curve.is_valid_point(&pk_map_pcd) {
+                    return Err(SW_WRONG_DATA);
+                }
+                let map_sk = Zeroizing::new(match self.fixed_pace.as_ref() {
+                    Some(f) => f.map_sk.clone(),
+                    None => self.random_scalar(curve),
+                });
+                let pk_map_picc = curve.public_key(None, &map_sk).ok_or(SW_WRONG_DATA)?;
+                let generator = pace::map(curve, &s, &map_sk, &pk_map_pcd).ok_or(SW_WRONG_DATA)?;
+                self.state.pace = PaceStep::Mapped {
+                    password,
+                    generator,
+                };
+                Ok(encode(0x82, &pk_map_picc))
+            }
+            PaceStep::Mapped {
+                password,
+                generator,
+            } => {
+                let pk_pcd = pace::ga_object(data, Some(0x83))?;
+                let eph_sk = Zeroizing::new(match self.fixed_pace.as_ref() {
+                    Some(f) => f.eph_sk.clone(),
+                    None => self.random_scalar(curve),
+                });
+                let pk_picc = curve
+                    .public_key(Some(&generator), &eph_sk)
+                    .ok_or(SW_WRONG_DATA)?;
+                let k = pace::agree(curve, &eph_sk, &pk_pcd, &pk_picc).ok_or(SW_WRONG_DATA)?;
+                let keys = pace::derive_keys(&k, cfg.key_len);
+                let out = encode(0x84, &pk_picc);
+                self.state.pace = PaceStep::Agreed {
+                    password,
+                    keys,
+                    pk_picc,
+                    pk_pcd,
+                };
+                Ok(out)
+            }
+            PaceStep::Agreed {
+                password,
+                keys,
+                pk_picc,
+                pk_pcd,
+            } => {
+                if chained {
+                    // The last command of the chain must not have the chaining bit.
+                    return Err(SW_CHAINING);
+                }
+                let t_pcd = pace::ga_object(data, Some(0x85))?;
+                let oid = cfg.oid();
+                let expected = pace::token(&keys.ks_mac, &oid, &pk_picc).ok_or(SW_WRONG_DATA)?;
+                if !crypto::ct_eq(&expected, &t_pcd) {
+                    if password == Password::Pin {
+                        self.pin_tries_left = self.pin_tries_left.saturating_sub(1);
+                        return Err(0x63C0 | u16::from(self.pin_tries_left.min(0x0F)));
+                    }
+                    return Err(pace::SW_AUTH_FAILED);
+                }
+                let t_picc = pace::token(&keys.ks_mac, &oid, &pk_pcd).ok_or(SW_WRONG_DATA)?;
+                if password == Password::Pin {
+                    self.pin_tries_left = self.profile.pin_tries;
+                }
+                self.state.session = Some(Session::aes(&keys));
+                Ok(encode(0x86, &t_picc))
+            }
+        }
+    }
+
+    /// Chip Authentication v2 GENERAL AUTHENTICATE (under SM): `7C{80 PK_PCD}` ->
+    /// `7C{81 r_PICC, 82 T_PICC}`, KS = KDF(K || r_PICC, 1/2).
+    fn ca_step(&mut self, data: &[u8]) -> pace::StepResult {
+        let pk_pcd = pace::ga_object(data, Some(0x80))?;
+        let Some(ca) = self.profile.ca.as_ref() else {
+            return Err(SW_CONDITIONS);
+        };
+        let k = ca
+            .curve
+            .shared_secret(&ca.secret, &pk_pcd)
+            .ok_or(SW_WRONG_DATA)?;
+        let r = match self.fixed_ca_nonce {
+            Some(r) => r,
+            None => {
+                let mut r = [0u8; 8];
+                self.drbg.fill(&mut r);
+                r
+            }
+        };
+        let mut secret = Zeroizing::new(k);
+        secret.extend_from_slice(&r);
+        let keys = pace::derive_keys(&secret, 16);
+        let t =
+            pace::token(&keys.ks_mac, &pace::OID_CA_ECDH_AES_128, &pk_pcd).ok_or(SW_WRONG_DATA)?;
+        self.state.pending_session = Some(Session::aes(&keys));
+        let mut out = encode(0x81, &r);
+        out.extend(encode(0x82, &t));
+        Ok(out)
+    }
+
+    /// Active Authentication (`00 88 00 00 08 <challenge>`): ECDSA P-256 over SHA-256 of the
+    /// challenge with the DG15 key, plain `r || s` (64 bytes), deterministic (RFC 6979).
+    fn internal_authenticate(&mut self, apdu: &Apdu, protected: bool) -> Resp {
+        if apdu.p1 != 0 || apdu.p2 != 0 {
+            return Resp::sw(SW_WRONG_P1P2);
+        }
+        if !protected && self.profile.access != AccessControl::None {
+            return Resp::sw(SW_SECURITY);
+        }
+        let Some(key) = self.profile.aa_key.as_ref() else {
+            return Resp::sw(SW_INS);
+        };
+        if apdu.data.len() != 8 {
+            return Resp::sw(SW_WRONG_LENGTH);
+        }
+        match crate::aa::sign(key, &apdu.data) {
+            Some(sig) => Resp::ok(sig),
+            None => Resp::sw(SW_CONDITIONS),
+        }
     }
 }
 

@@ -1,7 +1,8 @@
-//! The card side's own cryptography: 3DES-CBC, retail MAC, ISO 9797-1 padding and the ICAO 9303
-//! key derivation function, built directly on RustCrypto.
+//! The card side's own cryptography: 3DES-CBC, retail MAC, AES-CBC, AES-CMAC, ISO 9797-1 padding
+//! and the ICAO 9303 key derivation functions, built directly on RustCrypto.
 //!
-//! This module owns the primitives the virtual chip needs for BAC and 3DES secure messaging. It is
+//! This module owns the primitives the virtual chip needs for BAC, PACE, Chip Authentication and
+//! 3DES / AES secure messaging. It is
 //! deliberately independent of `monid-core`'s crypto, BAC and SM modules (it must not use them) so
 //! that the terminal is never tested only against itself.
 
@@ -29,10 +30,27 @@ pub(crate) fn pad(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// ISO/IEC 9797-1 padding method 2 to a multiple of `block` bytes (8 for 3DES, 16 for AES).
+pub(crate) fn pad_to(data: &[u8], block: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + block);
+    out.extend_from_slice(data);
+    out.push(0x80);
+    while !out.len().is_multiple_of(block.max(1)) {
+        out.push(0);
+    }
+    out
+}
+
 /// Removes ISO/IEC 9797-1 padding method 2. `None` when the padding is malformed.
+#[cfg(test)]
 pub(crate) fn unpad(data: &[u8]) -> Option<&[u8]> {
+    unpad_from(data, BLOCK)
+}
+
+/// Removes ISO/IEC 9797-1 padding method 2 added for `block`-byte blocks.
+pub(crate) fn unpad_from(data: &[u8], block: usize) -> Option<&[u8]> {
     let pos = data.iter().rposition(|&b| b != 0)?;
-    if data.get(pos) != Some(&0x80) || data.len() - pos > BLOCK {
+    if data.get(pos) != Some(&0x80) || data.len() - pos > block {
         return None;
     }
     data.get(..pos)
@@ -114,6 +132,99 @@ pub(crate) fn bac_key_seed(mrz_information: &[u8]) -> [u8; 16] {
     }
     digest.as_mut_slice().zeroize();
     seed
+}
+
+/// AES block length.
+pub(crate) const AES_BLOCK: usize = 16;
+
+macro_rules! with_aes {
+    ($key:expr, $cipher:ident => $body:expr) => {
+        match $key.len() {
+            16 => {
+                type $cipher = aes::Aes128;
+                $body
+            }
+            24 => {
+                type $cipher = aes::Aes192;
+                $body
+            }
+            32 => {
+                type $cipher = aes::Aes256;
+                $body
+            }
+            _ => None,
+        }
+    };
+}
+
+/// AES-CBC encryption (key of 16, 24 or 32 bytes). `None` unless `data` is block aligned.
+pub(crate) fn aes_cbc_encrypt(key: &[u8], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
+    if !data.len().is_multiple_of(AES_BLOCK) {
+        return None;
+    }
+    with_aes!(key, A => {
+        let mut enc = cbc::Encryptor::<A>::new_from_slices(key, iv).ok()?;
+        let mut out = data.to_vec();
+        for chunk in out.chunks_exact_mut(AES_BLOCK) {
+            enc.encrypt_block(chunk.try_into().ok()?);
+        }
+        Some(out)
+    })
+}
+
+/// AES-CBC decryption (key of 16, 24 or 32 bytes). `None` unless `data` is block aligned.
+pub(crate) fn aes_cbc_decrypt(key: &[u8], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
+    if !data.len().is_multiple_of(AES_BLOCK) {
+        return None;
+    }
+    with_aes!(key, A => {
+        let mut dec = cbc::Decryptor::<A>::new_from_slices(key, iv).ok()?;
+        let mut out = data.to_vec();
+        for chunk in out.chunks_exact_mut(AES_BLOCK) {
+            dec.decrypt_block(chunk.try_into().ok()?);
+        }
+        Some(out)
+    })
+}
+
+/// AES-CMAC (NIST SP 800-38B) of `data`, truncated to 8 bytes (TR-03110-3 / ICAO 9303-11 §9.8:
+/// the MAC is the first 8 bytes). The caller pads when the protocol says so.
+pub(crate) fn aes_cmac8(key: &[u8], data: &[u8]) -> Option<[u8; 8]> {
+    with_aes!(key, A => {
+        let mut mac = <cmac::Cmac<A> as cmac::KeyInit>::new_from_slice(key).ok()?;
+        cmac::Mac::update(&mut mac, data);
+        let full = cmac::Mac::finalize(mac).into_bytes();
+        full.get(..8)?.try_into().ok()
+    })
+}
+
+/// ICAO 9303-11 §9.7.1 key derivation for AES: SHA-1(secret || counter) truncated to 16 bytes for
+/// AES-128, SHA-256(secret || counter) truncated to 24 or 32 bytes for AES-192/256. `counter`:
+/// 1 = KS_enc, 2 = KS_mac, 3 = K_pi.
+pub(crate) fn kdf_aes(secret: &[u8], counter: u32, key_len: usize) -> Vec<u8> {
+    let mut out = if key_len == 16 {
+        let mut h = Sha1::new();
+        h.update(secret);
+        h.update(counter.to_be_bytes());
+        h.finalize().to_vec()
+    } else {
+        let mut h = sha2::Sha256::new();
+        h.update(secret);
+        h.update(counter.to_be_bytes());
+        h.finalize().to_vec()
+    };
+    let mut key = out.get(..key_len).unwrap_or(&[]).to_vec();
+    out.zeroize();
+    if key.len() != key_len {
+        key.zeroize();
+        key.clear();
+    }
+    key
+}
+
+/// SHA-1 of `data` (the PACE MRZ password is SHA-1 of the MRZ information).
+pub(crate) fn sha1(data: &[u8]) -> Vec<u8> {
+    Sha1::digest(data).to_vec()
 }
 
 #[cfg(test)]

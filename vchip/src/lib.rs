@@ -4,10 +4,13 @@
 //! [`VirtualChip`] implements [`monid_core::Transport`], so the terminal talks to it exactly as it
 //! would to an NFC tag: raw command APDU in, response APDU (data + SW1 SW2) out. It depends on
 //! `monid-core` only for the `Transport` trait, `TransportError`, `TransportInfo` and the `tlv`
-//! writer/reader; its BAC, secure messaging, key derivation, MRZ and LDS encoding are an
-//! INDEPENDENT implementation built directly on RustCrypto (`des`, `cbc`, `retail-mac`, `sha1`,
-//! `sha2`), so that the terminal is never tested only against itself. It checks itself against
-//! the ICAO 9303-11 Appendix D worked example (see `tests/appendix_d.rs`).
+//! writer/reader; its BAC, PACE, Chip Authentication, Active Authentication, secure messaging,
+//! key derivation, MRZ and LDS encoding are an INDEPENDENT implementation built directly on
+//! RustCrypto (`des`, `cbc`, `retail-mac`, `aes`, `cmac`, `sha1`, `sha2`, `bp256` / `p256` /
+//! `p384` constant-time arithmetic, `p256` ECDSA), so that the terminal is never tested only
+//! against itself. It checks itself against the ICAO 9303-11 Appendix D (BAC, 3DES SM) and G.1
+//! (PACE) worked examples and the BSI EAC worked example (PACE with a PIN, AES SM, CA v2): see
+//! `tests/appendix_d.rs` and `tests/pace.rs`.
 //!
 //! ## Commands
 //!
@@ -19,8 +22,8 @@
 //!   (`04 00` returns an FCI `6F{84 AID}`, `04 04` an FCP `62{84 AID}`; unknown AID **6A82**);
 //!   `02 0C <FID>` and `00 0C <FID>` select an EF of the current DF (`P2=04`/`00` return an
 //!   FCP/FCI with size `80`, descriptor `82`, FID `83`); `00 0C` with no data or `3F00` selects
-//!   the MF. EFs are looked up in the current DF only: EF.ATR/INFO (`2F01`) under the MF, EF.COM,
-//!   the DGs and EF.SOD under the application. Unknown file **6A82**; bad P1/P2 **6A86**.
+//!   the MF. EFs are looked up in the current DF only: EF.ATR/INFO (`2F01`) and EF.CardAccess
+//!   (`011C`, SFI `1C`) under the MF, EF.COM, the DGs and EF.SOD under the application. Unknown file **6A82**; bad P1/P2 **6A86**.
 //! - `READ BINARY` (`B0`): 15-bit offset in P1-P2, or `P1 = 80|SFI` with the offset in P2 (this
 //!   also selects the EF; SFIs: EF.COM 1E, DGn n, EF.SOD 1D, EF.ATR/INFO 01). Le past the end:
 //!   the remaining bytes and **6282**; offset equal to or past the length: **6B00**; no current
@@ -28,8 +31,8 @@
 //! - `READ BINARY` odd INS (`B1`): data `54 <offset>` (1-4 bytes, any offset), P1-P2 `0000` for
 //!   the current EF, `00xx` for an SFI, otherwise a FID; answers `53 <data>`, Ne counting the
 //!   `53` header. Same end-of-file rules; malformed offset DO **6A80**.
-//! - Before access control, on a profile with [`AccessControl::Bac`], selecting or reading any
-//!   file of the application answers **6982** (EF.ATR/INFO in the MF stays readable).
+//! - Before access control (any [`AccessControl`] but `None`), selecting or reading any file of
+//!   the application answers **6982** (EF.ATR/INFO and EF.CardAccess in the MF stay readable).
 //! - BAC, ICAO 9303-11 §9.7: `GET CHALLENGE` (`00 84 00 00 08`) then
 //!   `EXTERNAL AUTHENTICATE` (`00 82 00 00 28 <E_IFD||M_IFD> 28`) with the card's own keys
 //!   (K_seed = first 16 bytes of SHA-1(document number + cd + birth + cd + expiry + cd),
@@ -44,6 +47,33 @@
 //!   chip's maximum response size. Any SM error answers a plain SW and ENDS the session; so
 //!   does a plain (CLA `00`) command during a session, answered **6987**. A protected command
 //!   without a session answers **6882**. `reconnect()` (power-up) clears the session.
+//! - PACE, ICAO 9303-11 §4.4 / TR-03110-2 (profiles with [`AccessControl::Pace`] or
+//!   [`AccessControl::BacOrPace`]; on `Pace`, GET CHALLENGE / EXTERNAL AUTHENTICATE answer
+//!   **6D00**): `MSE:Set AT` `00 22 C1 A4 {80 OID, 83 01|02|03, 84 paramId?}` (OID or parameter
+//!   id not the card's, or a password the profile does not accept: **6A88**; a PIN with failed
+//!   tries: **63Cx**); then `GENERAL AUTHENTICATE` `10 86 00 00` x3 and `00 86 00 00`: step 1
+//!   `7C{}` -> `7C{80 z}`, z = AES-CBC(K_pi, 0, s), s 16 bytes, K_pi = KDF(password, 3)
+//!   (CAN/PIN as ASCII, MRZ as SHA-1 of the MRZ information); step 2 `7C{81 PK_map}` ->
+//!   `7C{82 PK_map,PICC}`, G' = s*G + SK_map*PK_map,PCD; step 3 `7C{83 PK_PCD}` ->
+//!   `7C{84 PK_PICC}`; step 4 `7C{85 T_PCD}` -> `7C{86 T_PICC}` with T = CMAC(KS_mac, 7F49{06 OID,
+//!   86 other key})[..8]. A wrong T_PCD (wrong password) answers **6300** (PIN: **63Cx**, the
+//!   counter decrements; at 0 the PIN is blocked, step 1 answers **6983**). Malformed data or an
+//!   invalid point: **6A80**; out of sequence: **6985**; any error restarts PACE. The chaining
+//!   bit is accepted on GENERAL AUTHENTICATE only (elsewhere **6884**) and must be clear on the
+//!   last step. Then AES secure messaging: SSC 16 bytes from 0, IV = AES(KS_enc, SSC), padding
+//!   and MAC input to 16-byte blocks, CMAC truncated to 8 bytes; otherwise as the 3DES SM above.
+//!   [`VirtualChip::with_fixed_pace`] fixes s and the chip's two private keys.
+//! - Chip Authentication, §6.2 (under SM, after BAC or PACE): v2 `MSE:Set AT` `00 22 41 A4 {80
+//!   id-CA-ECDH-AES-CBC-CMAC-128, 84 01?}` then `GENERAL AUTHENTICATE` `7C{80 PK_PCD}` ->
+//!   `7C{81 r_PICC, 82 T_PICC}`, KS = KDF(K || r_PICC, 1|2), T_PICC = CMAC(KS_mac, 7F49{06 OID,
+//!   86 PK_PCD})[..8]; v1 `MSE:Set KAT` `00 22 41 A6 {91 PK_PCD, 84 01?}` -> 9000, KS = KDF(K,
+//!   1|2). The response is protected with the old keys, then the session switches to the new
+//!   ones with SSC 0. Outside SM: **6982**. [`VirtualChip::with_fixed_ca_nonce`] fixes r_PICC.
+//!   `MSE:Set DST/AT` for Terminal Authentication (`81 B6`, `81 A4`) are accepted and ignored.
+//! - Active Authentication, §6.1: `INTERNAL AUTHENTICATE` `00 88 00 00 08 <challenge> 00` (under
+//!   SM) -> ECDSA P-256 over SHA-256(challenge), plain `r || s` (64 bytes, RFC 6979
+//!   deterministic) with the DG15 key. Before access control **6982**; a challenge not 8 bytes
+//!   **6700**; a profile without AA **6D00**.
 //!
 //! ## Profiles
 //!
@@ -51,13 +81,23 @@
 //! photos are cartoon faces drawn by `assets/make_faces.py`.
 //! - [`Profile::passport_td3`]: TD3 passport, BAC, short APDUs only, no EF.ATR/INFO; DG1, DG2
 //!   (~20 KB JPEG in an ISO/IEC 19794-5 record), DG11, DG12, EF.SOD.
-//! - [`Profile::cnie_td1`]: CNIE-like TD1 ID card, BAC (PACE later), extended length (EF.ATR/INFO
-//!   advertises 2048-byte commands and 4096-byte responses); DG1, DG2 (> 32 KB JPEG 2000, so
-//!   offsets above 32767 need `B1`), DG7 (signature), DG11 (with a synthetic address), DG12,
-//!   DG15 (EC P-256 SubjectPublicKeyInfo from `assets/dg15_p256_spki.der`), EF.SOD.
+//! - [`Profile::cnie_td1`]: CNIE-like TD1 ID card, **PACE-CAN only** (CAN [`CNIE_CAN`] =
+//!   `482051`, [`Profile::can`]; brainpoolP256r1, AES-128), EF.CardAccess, extended length
+//!   (EF.ATR/INFO advertises 2048-byte commands and 4096-byte responses); DG1, DG2 (> 32 KB JPEG
+//!   2000, so offsets above 32767 need `B1`), DG7 (signature), DG11 (with a synthetic address),
+//!   DG12, DG14 (CA v2, brainpoolP256r1 key `assets/ca_bp256_*`, keyId 1, and the PACEInfo),
+//!   DG15 (EC P-256 key `assets/dg15_p256_spki.der`, AA answered), EF.SOD. All keys are
+//!   TEST-ONLY and committed.
+//! - [`Profile::cnie_td1_bac`]: the same card, same files and EF.SOD, BAC only and no
+//!   EF.CardAccess (CA and AA still work under BAC).
+//! - [`Profile::icao_appendix_g1`]: the Appendix G.1 document (T22000129, 640812, 101031), PACE
+//!   with the MRZ.
+//! - Options: [`Profile::with_pace_password`] (CAN, PIN or MRZ; adds PACE to a BAC profile),
+//!   [`Profile::with_can`], [`Profile::with_pin`], [`Profile::with_pace_curve`] (P-256,
+//!   brainpoolP256r1, P-384; AES-128/192/256), [`Profile::with_chip_authentication_key`].
 //! - [`Profile::icao_appendix_d`]: the Appendix D document (L898902C<, 690806, 940623) with the
 //!   EF.COM the Appendix D.4 example reads.
-//! - [`Profile::cnie_td1_mar`]: the same card issued by `MAR` (only DG1 differs), for the
+//! - [`Profile::cnie_td1_mar`]: the BAC card issued by `MAR` (only DG1 differs), for the
 //!   certificate-country check.
 //!
 //! EF.COM lists exactly the DGs present. **EF.SOD is signed by the test PKI** of
@@ -82,7 +122,7 @@
 //!
 //! Each answered exchange adds to [`LinkStats`]; its modelled cost in µs is (integer maths)
 //! `turnaround_us + (command_bytes + response_bytes) * 8 * 1_000_000 / bit_rate`, with
-//! [`LinkModel::default`] = 424 000 bit/s and 5 000 µs. [`VirtualChip::info`] returns the
+//! [`LinkModel::default`] = 424 000 bit/s and 5 000 µs. [`Transport::info`](monid_core::Transport::info) returns the
 //! profile's [`monid_core::TransportInfo`].
 //!
 //! ## Secrets
@@ -93,19 +133,24 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod aa;
 mod chip;
 mod cmd;
 mod crypto;
+mod ec;
 mod lds;
 mod link;
 mod misbehave;
+mod pace;
 mod profile;
 
 pub use chip::VirtualChip;
+pub use ec::Curve;
 pub use lds::check_digit;
 pub use link::{LinkModel, LinkStats};
 pub use misbehave::Misbehaviour;
+pub use pace::{PaceConfig, Password};
 pub use profile::{
-    AID_EMRTD, AccessControl, FID_ATR_INFO, FID_CARD_ACCESS, FID_COM, FID_SOD, Profile, SfiRefusal,
-    fid_dg,
+    AID_EMRTD, AccessControl, CNIE_CAN, FID_ATR_INFO, FID_CARD_ACCESS, FID_COM, FID_SOD, Profile,
+    SfiRefusal, fid_dg,
 };

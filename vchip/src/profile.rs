@@ -11,11 +11,13 @@ use core::fmt;
 use monid_core::TransportInfo;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::ec::Curve;
 use crate::lds::{self, ImageType, MrzFields};
+use crate::pace::{self, PaceConfig, Password};
 
 /// File identifier of EF.ATR/INFO (in the MF).
 pub const FID_ATR_INFO: u16 = 0x2F01;
-/// File identifier of EF.CardAccess (in the MF; not populated yet, reserved for PACE).
+/// File identifier of EF.CardAccess (in the MF, SFI 1C, readable in plain: the PACEInfo).
 pub const FID_CARD_ACCESS: u16 = 0x011C;
 /// File identifier of EF.COM.
 pub const FID_COM: u16 = 0x011E;
@@ -60,6 +62,21 @@ pub enum AccessControl {
     None,
     /// Basic Access Control then 3DES secure messaging.
     Bac,
+    /// PACE only (then AES secure messaging); GET CHALLENGE / EXTERNAL AUTHENTICATE answer
+    /// 6D00.
+    Pace,
+    /// PACE or BAC, the terminal's choice.
+    BacOrPace,
+}
+
+/// The chip's static Chip Authentication key pair (ECDH), keyId 1.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct CaKey {
+    #[zeroize(skip)]
+    pub curve: Curve,
+    pub secret: Vec<u8>,
+    #[zeroize(skip)]
+    pub public: Vec<u8>,
 }
 
 /// Where a file lives.
@@ -106,6 +123,16 @@ pub struct Profile {
     pub(crate) max_response_len: usize,
     #[zeroize(skip)]
     pub(crate) transport: TransportInfo,
+    #[zeroize(skip)]
+    pub(crate) pace: Option<PaceConfig>,
+    #[zeroize(skip)]
+    pub(crate) pace_passwords: Vec<Password>,
+    pub(crate) can: String,
+    pub(crate) pin: String,
+    #[zeroize(skip)]
+    pub(crate) pin_tries: u8,
+    pub(crate) ca: Option<CaKey>,
+    pub(crate) aa_key: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for Profile {
@@ -123,6 +150,10 @@ impl fmt::Debug for Profile {
             .field("sfi_refusal", &self.sfi_refusal)
             .field("extended_length", &self.extended_length)
             .field("transport", &self.transport)
+            .field("pace", &self.pace)
+            .field("pace_passwords", &self.pace_passwords)
+            .field("ca", &self.ca.as_ref().map(|c| c.curve))
+            .field("aa", &self.aa_key.is_some())
             .finish()
     }
 }
@@ -135,6 +166,31 @@ const CNIE_FACE: &[u8] = include_bytes!("../assets/cnie_face.jp2");
 const CNIE_FACE_SIZE: (u16, u16) = (360, 480);
 const SIGNATURE: &[u8] = include_bytes!("../assets/signature.jpg");
 const DG15_SPKI: &[u8] = include_bytes!("../assets/dg15_p256_spki.der");
+/// TEST-ONLY Active Authentication private key (P-256) matching `DG15_SPKI`.
+const AA_P256_PRIVATE: &[u8] = include_bytes!("../assets/aa_p256_private.bin");
+/// TEST-ONLY Chip Authentication private key (brainpoolP256r1), published in DG14.
+const CA_BP256_PRIVATE: &[u8] = include_bytes!("../assets/ca_bp256_private.bin");
+/// The CNIE profiles' Card Access Number (synthetic).
+pub const CNIE_CAN: &str = "482051";
+/// The default PIN of a profile using [`Password::Pin`] (synthetic) and its tries.
+const DEFAULT_PIN: &str = "123456";
+const DEFAULT_PIN_TRIES: u8 = 3;
+
+/// The CNIE's PACE configuration: ECDH-GM, AES-128, brainpoolP256r1.
+const CNIE_PACE: PaceConfig = PaceConfig {
+    curve: Curve::BrainpoolP256r1,
+    key_len: 16,
+};
+
+fn cnie_ca_key() -> Option<CaKey> {
+    let curve = Curve::BrainpoolP256r1;
+    let public = curve.public_key(None, CA_BP256_PRIVATE)?;
+    Some(CaKey {
+        curve,
+        secret: CA_BP256_PRIVATE.to_vec(),
+        public,
+    })
+}
 
 /// The issuing state of a CNIE-like profile.
 #[derive(Clone, Copy)]
@@ -197,6 +253,13 @@ impl Profile {
             max_command_len: 261,
             max_response_len: 258,
             transport: TransportInfo::default(),
+            pace: None,
+            pace_passwords: Vec::new(),
+            can: String::new(),
+            pin: DEFAULT_PIN.to_owned(),
+            pin_tries: DEFAULT_PIN_TRIES,
+            ca: None,
+            aa_key: None,
         }
     }
 
@@ -243,25 +306,88 @@ impl Profile {
         Profile::from_parts(&fields, true, lds_files(dgs, Some(PASSPORT_SOD)))
     }
 
-    /// A CNIE-like TD1 identity card of the invented holder TESTER SAMIRA, state `UTO`, BAC (PACE
-    /// comes later), extended length advertised in EF.ATR/INFO (max command 2048 bytes, max
-    /// response 4096 bytes), DG1, DG2 (> 32 KB JPEG 2000 face, so odd-INS `B1` reads are
-    /// needed), DG7 (signature image), DG11 (synthetic address), DG12, DG15 (EC P-256 public
-    /// key), EF.SOD signed by the test PKI's DSC-BP256X (ECDSA brainpoolP256r1, explicit
-    /// parameters, under CSCA-UTO-NEW).
+    /// A CNIE-like TD1 identity card of the invented holder TESTER SAMIRA, state `UTO`,
+    /// **PACE-CAN only** (no BAC: GET CHALLENGE / EXTERNAL AUTHENTICATE answer 6D00; CAN
+    /// [`CNIE_CAN`], see [`Profile::can`]), EF.CardAccess with one PACEInfo
+    /// (id-PACE-ECDH-GM-AES-CBC-CMAC-128, version 2, brainpoolP256r1), extended length
+    /// advertised in EF.ATR/INFO (max command 2048 bytes, max response 4096 bytes), DG1, DG2
+    /// (> 32 KB JPEG 2000 face, so odd-INS `B1` reads are needed), DG7 (signature image), DG11
+    /// (synthetic address), DG12, DG14 (Chip Authentication: id-CA-ECDH-AES-CBC-CMAC-128 v2 with
+    /// a brainpoolP256r1 key, keyId 1, and the PACEInfo), DG15 (EC P-256 Active Authentication
+    /// key; the chip answers INTERNAL AUTHENTICATE), EF.SOD signed by the test PKI's DSC-BP256X
+    /// (ECDSA brainpoolP256r1, explicit parameters, under CSCA-UTO-NEW).
     pub fn cnie_td1() -> Profile {
-        Profile::cnie(CnieState::Uto)
+        Profile::cnie(CnieState::Uto, AccessControl::Pace)
     }
 
-    /// The same card as [`Profile::cnie_td1`] but issued by `MAR` (Morocco): issuing state and
-    /// nationality `MAR` in the MRZ (so DG1 differs), every other file identical. Its EF.SOD is
-    /// signed by the test PKI's `DSC-MA` under `CSCA-MA` (C=MA), so that the issuing-state /
-    /// certificate-country check can be exercised both ways (see `test-vectors/pki/SOURCE.md`).
+    /// The same card as [`Profile::cnie_td1`] (same files, same EF.SOD) but with **BAC only**
+    /// and no EF.CardAccess, for terminals that only do BAC. CA (DG14) and AA (DG15) still work
+    /// under the BAC session.
+    pub fn cnie_td1_bac() -> Profile {
+        Profile::cnie(CnieState::Uto, AccessControl::Bac)
+    }
+
+    /// The same card as [`Profile::cnie_td1_bac`] (BAC only) but issued by `MAR` (Morocco):
+    /// issuing state and nationality `MAR` in the MRZ (so DG1 differs), every other file
+    /// identical. Its EF.SOD is signed by the test PKI's `DSC-MA` under `CSCA-MA` (C=MA), so that
+    /// the issuing-state / certificate-country check can be exercised both ways (see
+    /// `test-vectors/pki/SOURCE.md`).
     pub fn cnie_td1_mar() -> Profile {
-        Profile::cnie(CnieState::Mar)
+        Profile::cnie(CnieState::Mar, AccessControl::Bac)
     }
 
-    fn cnie(state: CnieState) -> Profile {
+    /// The ICAO 9303-11 Appendix G.1 document (PACE ECDH generic mapping, brainpoolP256r1,
+    /// AES-128, MRZ password): document number `T22000129`, birth `640812`, expiry `101031`,
+    /// PACE with the MRZ only, EF.CardAccess, DG1 and an unsigned EF.SOD. Use with
+    /// [`crate::VirtualChip::with_fixed_pace`] to reproduce the appendix's chip values.
+    pub fn icao_appendix_g1() -> Profile {
+        let fields = MrzFields {
+            doc_code: "P",
+            state: "UTO",
+            name: "SPECIMEN<<APPENDIX<G",
+            number: "T22000129",
+            nationality: "UTO",
+            birth: "640812",
+            sex: "F",
+            expiry: "101031",
+            optional: "",
+        };
+        let mrz = lds::mrz_td3(&fields);
+        let files = lds_files(vec![(1, lds::dg1(&mrz))], None);
+        let mut p = Profile::from_parts(&fields, true, files);
+        p.access = AccessControl::Pace;
+        p.pace_passwords = vec![Password::Mrz];
+        p.set_pace(CNIE_PACE);
+        p
+    }
+
+    /// Installs a PACE configuration and its EF.CardAccess (and rewrites DG14's PACEInfo).
+    fn set_pace(&mut self, cfg: PaceConfig) {
+        self.pace = Some(cfg);
+        self.files.retain(|f| f.fid != FID_CARD_ACCESS);
+        self.files.insert(
+            0,
+            File {
+                fid: FID_CARD_ACCESS,
+                sfi: Some(0x1C),
+                location: Location::Mf,
+                content: pace::card_access(&cfg),
+            },
+        );
+        self.rebuild_dg14();
+    }
+
+    fn rebuild_dg14(&mut self) {
+        let Some(ca) = self.ca.as_ref() else {
+            return;
+        };
+        let dg14 = pace::dg14(self.pace.as_ref(), ca.curve, &ca.public);
+        if let Some(f) = self.files.iter_mut().find(|f| f.fid == fid_dg(14)) {
+            f.content = dg14;
+        }
+    }
+
+    fn cnie(state: CnieState, access: AccessControl) -> Profile {
         let (code, sod) = match state {
             CnieState::Uto => ("UTO", CNIE_SOD),
             CnieState::Mar => ("MAR", CNIE_MAR_SOD),
@@ -305,6 +431,12 @@ impl Profile {
             ),
             (15, lds::dg15(DG15_SPKI)),
         ];
+        let ca = cnie_ca_key();
+        let mut dgs = dgs;
+        if let Some(ca) = ca.as_ref() {
+            // DG14 always lists the PACEInfo, so the BAC variants share the EF.SOD.
+            dgs.insert(5, (14, pace::dg14(Some(&CNIE_PACE), ca.curve, &ca.public)));
+        }
         let mut files = lds_files(dgs, Some(sod));
         files.insert(
             0,
@@ -324,6 +456,16 @@ impl Profile {
             max_response_len: 4096,
             extended_length: true,
         };
+        p.ca = ca;
+        p.aa_key = Some(AA_P256_PRIVATE.to_vec());
+        p.can = CNIE_CAN.to_owned();
+        p.pace_passwords = vec![Password::Can];
+        p.access = access;
+        if access != AccessControl::Bac {
+            p.set_pace(CNIE_PACE);
+        } else {
+            p.pace = Some(CNIE_PACE);
+        }
         p
     }
 
@@ -441,6 +583,109 @@ impl Profile {
     /// The access control the chip requires.
     pub fn access_control(&self) -> AccessControl {
         self.access
+    }
+
+    /// The Card Access Number printed on the (virtual) card; empty when the profile has none.
+    pub fn can(&self) -> &str {
+        &self.can
+    }
+
+    /// The PACE PIN (used when [`Password::Pin`] is accepted).
+    pub fn pin(&self) -> &str {
+        &self.pin
+    }
+
+    /// The PACE configuration offered in EF.CardAccess, if the chip does PACE.
+    pub fn pace_config(&self) -> Option<PaceConfig> {
+        self.pace
+    }
+
+    /// The PACE passwords the chip accepts.
+    pub fn pace_passwords(&self) -> &[Password] {
+        &self.pace_passwords
+    }
+
+    /// The Chip Authentication public key (uncompressed point) and its curve, if the chip
+    /// does Chip Authentication.
+    pub fn chip_authentication_public_key(&self) -> Option<(Curve, Vec<u8>)> {
+        self.ca.as_ref().map(|c| (c.curve, c.public.clone()))
+    }
+
+    /// True when the chip answers INTERNAL AUTHENTICATE (Active Authentication).
+    pub fn active_authentication(&self) -> bool {
+        self.aa_key.is_some()
+    }
+
+    /// Makes the chip accept exactly `password` for PACE (CAN, PIN or MRZ). On a profile without
+    /// PACE this also installs the CNIE's PACE configuration (brainpoolP256r1, AES-128) and
+    /// EF.CardAccess, and switches [`AccessControl::Bac`] / [`AccessControl::None`] to
+    /// [`AccessControl::BacOrPace`].
+    #[must_use]
+    pub fn with_pace_password(mut self, password: Password) -> Self {
+        self.pace_passwords = vec![password];
+        if !self.files.iter().any(|f| f.fid == FID_CARD_ACCESS) {
+            let cfg = self.pace.unwrap_or(CNIE_PACE);
+            self.set_pace(cfg);
+        }
+        if !matches!(self.access, AccessControl::Pace | AccessControl::BacOrPace) {
+            self.access = AccessControl::BacOrPace;
+        }
+        self
+    }
+
+    /// Sets the CAN (the PACE password for [`Password::Can`]).
+    #[must_use]
+    pub fn with_can(mut self, can: &str) -> Self {
+        self.can = can.to_owned();
+        self
+    }
+
+    /// Sets the PIN and its number of tries (at most 15; for [`Password::Pin`]). MSE:Set AT
+    /// with the PIN answers 63Cx (x = tries left) once a wrong PIN was tried, 9000 otherwise;
+    /// a wrong PIN at the last PACE step answers 63Cx; at 0 tries PACE with the PIN answers
+    /// 6983.
+    #[must_use]
+    pub fn with_pin(mut self, pin: &str, tries: u8) -> Self {
+        self.pin = pin.to_owned();
+        self.pin_tries = tries.min(15);
+        self
+    }
+
+    /// Changes the PACE curve and AES key length (16, 24 or 32 bytes; anything else means 16):
+    /// EF.CardAccess and DG14's PACEInfo are rewritten, EF.SOD is NOT re-signed (its DG14 hash
+    /// then no longer matches).
+    #[must_use]
+    pub fn with_pace_curve(mut self, curve: Curve, key_len: usize) -> Self {
+        let key_len = if matches!(key_len, 16 | 24 | 32) {
+            key_len
+        } else {
+            16
+        };
+        let cfg = PaceConfig { curve, key_len };
+        if self.files.iter().any(|f| f.fid == FID_CARD_ACCESS) {
+            self.set_pace(cfg);
+        } else {
+            self.pace = Some(cfg);
+            self.rebuild_dg14();
+        }
+        self
+    }
+
+    /// Replaces the Chip Authentication key pair (e.g. the BSI worked example's). DG14 is
+    /// rebuilt (or added); EF.SOD is NOT re-signed. `None` when `secret` is not a valid
+    /// private key on `curve`.
+    pub fn with_chip_authentication_key(mut self, curve: Curve, secret: &[u8]) -> Option<Self> {
+        let public = curve.public_key(None, secret)?;
+        self.ca = Some(CaKey {
+            curve,
+            secret: secret.to_vec(),
+            public,
+        });
+        if self.file(fid_dg(14)).is_none() {
+            self = self.with_file(fid_dg(14), Vec::new());
+        }
+        self.rebuild_dg14();
+        Some(self)
     }
 
     /// What the profile's link reports through [`monid_core::Transport::info`].

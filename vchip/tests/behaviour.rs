@@ -25,7 +25,7 @@ fn select_app(chip: &mut VirtualChip) {
 
 #[test]
 fn plain_access_before_bac() {
-    let mut chip = VirtualChip::new(Profile::cnie_td1());
+    let mut chip = VirtualChip::new(Profile::cnie_td1_bac());
     // EF.ATR/INFO in the MF is readable without access control.
     assert_eq!(
         send(&mut chip, &[0, 0xA4, 0x02, 0x0C, 0x02, 0x2F, 0x01]).1,
@@ -156,16 +156,16 @@ fn bac_and_sm_read_every_file_of_the_passport() {
 #[test]
 fn bac_and_sm_read_every_file_of_the_cnie_with_extended_length() {
     // 4000-byte chunks: extended APDUs; the chip cuts to fit its 4096-byte responses.
-    let chip = read_everything(Profile::cnie_td1(), 4000);
+    let chip = read_everything(Profile::cnie_td1_bac(), 4000);
     let dg2 = chip.file(fid_dg(2)).unwrap().len();
     assert!(dg2 > 32_767, "CNIE DG2 above 32 KB: {dg2}");
     // Short APDUs work on the CNIE too.
-    read_everything(Profile::cnie_td1(), 0xDF);
+    read_everything(Profile::cnie_td1_bac(), 0xDF);
 }
 
 #[test]
 fn odd_ins_reads_above_32767_on_cnie_dg2() {
-    let mut chip = VirtualChip::new(Profile::cnie_td1());
+    let mut chip = VirtualChip::new(Profile::cnie_td1_bac());
     select_app(&mut chip);
     let mut t = bac(&mut chip);
     let dg2 = chip.file(fid_dg(2)).unwrap().to_vec();
@@ -223,7 +223,7 @@ fn odd_ins_reads_above_32767_on_cnie_dg2() {
 fn profiles_are_consistent() {
     for p in [
         Profile::passport_td3(),
-        Profile::cnie_td1(),
+        Profile::cnie_td1_bac(),
         Profile::icao_appendix_d(),
     ] {
         // MRZ check digits.
@@ -279,8 +279,8 @@ fn profiles_are_consistent() {
         }
         assert_eq!(sod[0], 0x77);
     }
-    let cnie = Profile::cnie_td1();
-    assert_eq!(cnie.data_groups(), [1, 2, 7, 11, 12, 15]);
+    let cnie = Profile::cnie_td1_bac();
+    assert_eq!(cnie.data_groups(), [1, 2, 7, 11, 12, 14, 15]);
     assert_eq!(Profile::passport_td3().data_groups(), [1, 2, 11, 12]);
     // DG2 carries the facial record with the right image type.
     let dg2 = cnie.file(fid_dg(2)).unwrap();
@@ -301,7 +301,7 @@ fn profiles_are_consistent() {
     // Transport info.
     assert!(VirtualChip::new(cnie).info().extended_length);
     assert!(!VirtualChip::new(pp).info().extended_length);
-    let _ = format!("{:?}", VirtualChip::new(Profile::cnie_td1()));
+    let _ = format!("{:?}", VirtualChip::new(Profile::cnie_td1_bac()));
 }
 
 #[test]

@@ -112,7 +112,10 @@ fn omit_do99_and_errors_without_mac() {
 
 #[test]
 fn refuse_extended_length() {
-    let (mut chip, mut t) = ready(Profile::cnie_td1(), Misbehaviour::new().refuse_extended());
+    let (mut chip, mut t) = ready(
+        Profile::cnie_td1_bac(),
+        Misbehaviour::new().refuse_extended(),
+    );
     assert!(chip.info().extended_length, "still advertised");
     let (_, sw) = t.send(&mut chip, 0xA4, 0x02, 0x0C, &fid_dg(2).to_be_bytes(), None);
     assert_eq!(sw, 0x9000);
@@ -222,7 +225,7 @@ fn garbage(chip: &mut VirtualChip, rng: &mut XorShift, n: usize) {
 #[test]
 fn garbage_apdus_never_panic() {
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
-    for profile in [Profile::passport_td3(), Profile::cnie_td1()] {
+    for profile in [Profile::passport_td3(), Profile::cnie_td1_bac()] {
         let mut chip = VirtualChip::new(profile);
         garbage(&mut chip, &mut rng, 2000);
         chip.reconnect();

@@ -71,7 +71,7 @@ fn outcome(r: &PaReport, k: CheckKind) -> Outcome {
 fn the_virtual_chips_documents_verify() {
     for (profile, sod) in [
         (Profile::passport_td3(), None),
-        (Profile::cnie_td1(), None),
+        (Profile::cnie_td1_bac(), None),
         (Profile::cnie_td1_mar(), None),
         (Profile::passport_td3(), Some("passport_td3.dsc-pss")),
         (Profile::passport_td3(), Some("passport_td3.dsc-p256")),
@@ -86,8 +86,8 @@ fn the_virtual_chips_documents_verify() {
             Profile::passport_td3(),
             Some("passport_td3.dsc-rsa.sha256-v1"),
         ),
-        (Profile::cnie_td1(), Some("cnie_td1.dsc-p256.sha384")),
-        (Profile::cnie_td1(), Some("cnie_td1.dsc-rsa")),
+        (Profile::cnie_td1_bac(), Some("cnie_td1.dsc-p256.sha384")),
+        (Profile::cnie_td1_bac(), Some("cnie_td1.dsc-rsa")),
     ] {
         let label = format!("{sod:?}");
         let (doc, r) = verify(profile, sod);
@@ -147,7 +147,7 @@ fn each_bad_document_fails_the_right_check() {
         );
     }
     let (_, r) = verify(
-        Profile::cnie_td1(),
+        Profile::cnie_td1_bac(),
         Some("cnie_td1.dsc-bp256x.bad-signature"),
     );
     assert_eq!(outcome(&r, CheckKind::Signature), Outcome::Fail);
@@ -183,7 +183,7 @@ fn a_tampered_data_group_fails_its_hash_only() {
 #[test]
 fn a_data_group_the_sod_does_not_cover_fails() {
     // The CNIE's DG7 and DG15 are not in the passport's SOD.
-    let (_, r) = verify(Profile::cnie_td1(), Some("passport_td3.dsc-rsa"));
+    let (_, r) = verify(Profile::cnie_td1_bac(), Some("passport_td3.dsc-rsa"));
     assert_eq!(
         r.outcome(CheckKind::DataGroupHash, Some(7)),
         Some(Outcome::Fail)

@@ -30,7 +30,7 @@ fn assert_all_files(chip: &VirtualChip, doc: &monid_core::reader::RawDocument) {
 
 #[test]
 fn reads_the_passport_and_the_cnie() {
-    for profile in [Profile::passport_td3(), Profile::cnie_td1()] {
+    for profile in [Profile::passport_td3(), Profile::cnie_td1_bac()] {
         let mut chip = VirtualChip::new(profile.clone());
         let mut reader = DocumentReader::new(key(&profile), ReadOptions::default());
         let doc = reader.read(&mut chip, &()).unwrap();
@@ -74,7 +74,7 @@ fn file_bytes(doc: &monid_core::reader::RawDocument) -> u64 {
 fn resumes_after_a_drop_at_every_apdu() {
     use monid_core::ErrorKind;
     use monid_vchip::Misbehaviour;
-    for profile in [Profile::cnie_td1(), Profile::passport_td3()] {
+    for profile in [Profile::cnie_td1_bac(), Profile::passport_td3()] {
         let (reference, total_apdus) = full_read(&profile);
         let expected_bytes = file_bytes(&reference);
         for n in 0..total_apdus {
@@ -136,7 +136,7 @@ fn a_resumed_read_on_another_document_fails() {
 #[test]
 fn misbehaviour_ends_in_a_typed_error_or_a_clean_retry() {
     use monid_vchip::{Misbehaviour, SfiRefusal};
-    let profile = Profile::cnie_td1();
+    let profile = Profile::cnie_td1_bac();
     let (reference, total) = full_read(&profile);
     let check = |m: Misbehaviour, label: &str| {
         let mut chip = VirtualChip::new(profile.clone()).with_misbehaviour(m);

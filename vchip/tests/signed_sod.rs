@@ -186,7 +186,7 @@ fn with_sod_swaps_in_another_flavour_and_the_chip_serves_it() {
     let p = Profile::passport_td3().with_sod(truncated.clone());
     assert_eq!(p.file(FID_SOD).unwrap(), truncated.as_slice());
     // The default SOD is served over BAC too.
-    let p = Profile::cnie_td1();
+    let p = Profile::cnie_td1_bac();
     let want = p.file(FID_SOD).unwrap().to_vec();
     let mut chip = VirtualChip::new(p);
     select_app(&mut chip);

@@ -1,6 +1,9 @@
-//! A small test-only terminal (BAC + 3DES secure messaging) written directly on RustCrypto, NOT
-//! on monid-core's bac/sm modules, to drive the virtual chip from the tests.
+//! A small test-only terminal (BAC, PACE ECDH-GM on brainpoolP256r1 / P-256, Chip
+//! Authentication, 3DES and AES secure messaging) written directly on RustCrypto, NOT on
+//! monid-core's bac/pace/sm modules, to drive the virtual chip from the tests.
 #![allow(dead_code)]
+
+pub mod pace;
 
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use monid_core::Transport;
@@ -103,11 +106,12 @@ pub fn send(chip: &mut VirtualChip, apdu: &[u8]) -> (Vec<u8>, u16) {
     split(&chip.transceive(apdu).unwrap())
 }
 
-/// An SM session, terminal side.
+/// An SM session, terminal side (3DES after BAC, AES after PACE / CA).
 pub struct Terminal {
     pub ks_enc: Vec<u8>,
     pub ks_mac: Vec<u8>,
-    pub ssc: u64,
+    pub ssc: u128,
+    pub aes: bool,
 }
 
 /// BAC against the chip with the profile's MRZ information and fixed terminal nonces.
@@ -141,18 +145,57 @@ pub fn bac(chip: &mut VirtualChip) -> Terminal {
     Terminal {
         ks_enc: kdf(&seed, 1),
         ks_mac: kdf(&seed, 2),
-        ssc: u64::from_be_bytes(ssc),
+        ssc: u128::from(u64::from_be_bytes(ssc)),
+        aes: false,
     }
 }
 
 impl Terminal {
+    fn ssc_bytes(&self) -> Vec<u8> {
+        if self.aes {
+            self.ssc.to_be_bytes().to_vec()
+        } else {
+            (self.ssc as u64).to_be_bytes().to_vec()
+        }
+    }
+
+    fn pad(&self, d: &[u8]) -> Vec<u8> {
+        if self.aes { pace::pad16(d) } else { pad(d) }
+    }
+
+    fn enc(&self, d: &[u8]) -> Vec<u8> {
+        if self.aes {
+            let iv = pace::aes_cbc(&self.ks_enc, &[0; 16], &self.ssc.to_be_bytes());
+            pace::aes_cbc(&self.ks_enc, &iv.try_into().unwrap(), d)
+        } else {
+            enc(&self.ks_enc, d)
+        }
+    }
+
+    fn dec(&self, d: &[u8]) -> Vec<u8> {
+        if self.aes {
+            let iv = pace::aes_cbc(&self.ks_enc, &[0; 16], &self.ssc.to_be_bytes());
+            pace::aes_cbc_dec(&self.ks_enc, &iv.try_into().unwrap(), d)
+        } else {
+            dec(&self.ks_enc, d)
+        }
+    }
+
+    fn mac(&self, padded: &[u8]) -> Vec<u8> {
+        if self.aes {
+            pace::cmac8(&self.ks_mac, padded)
+        } else {
+            mac(&self.ks_mac, padded)
+        }
+    }
+
     /// Protects a command (CLA 00 -> 0C). Uses the extended form when `ne > 256` or data is long.
     pub fn wrap(&mut self, ins: u8, p1: u8, p2: u8, data: &[u8], ne: Option<usize>) -> Vec<u8> {
         self.ssc += 1;
         let header = [0x0C, ins, p1, p2];
         let mut objs = Vec::new();
         if !data.is_empty() {
-            let c = enc(&self.ks_enc, &pad(data));
+            let c = self.enc(&self.pad(data));
             if ins & 1 == 1 {
                 objs.extend(tlv(&[0x85], &c));
             } else {
@@ -170,10 +213,10 @@ impl Terminal {
                 objs.extend(tlv(&[0x97], &[if n == 256 { 0 } else { n as u8 }]));
             }
         }
-        let mut n = self.ssc.to_be_bytes().to_vec();
-        n.extend(pad(&header));
+        let mut n = self.ssc_bytes();
+        n.extend(self.pad(&header));
         n.extend_from_slice(&objs);
-        let m = mac(&self.ks_mac, &pad(&n));
+        let m = self.mac(&self.pad(&n));
         objs.extend(tlv(&[0x8E], &m));
         let mut out = header.to_vec();
         if extended || objs.len() > 255 {
@@ -203,11 +246,11 @@ impl Terminal {
             match tag {
                 0x87 => {
                     assert_eq!(v[0], 1);
-                    data = unpad(&dec(&self.ks_enc, &v[1..]));
+                    data = unpad(&self.dec(&v[1..]));
                     covered.extend_from_slice(&body[i..i + n]);
                 }
                 0x85 => {
-                    data = unpad(&dec(&self.ks_enc, v));
+                    data = unpad(&self.dec(v));
                     covered.extend_from_slice(&body[i..i + n]);
                 }
                 0x99 => {
@@ -219,9 +262,9 @@ impl Terminal {
             }
             i += n;
         }
-        let mut n = self.ssc.to_be_bytes().to_vec();
+        let mut n = self.ssc_bytes();
         n.extend(covered);
-        assert_eq!(Some(mac(&self.ks_mac, &pad(&n))), got_mac, "response MAC");
+        assert_eq!(Some(self.mac(&self.pad(&n))), got_mac, "response MAC");
         let sw99 = sw99.expect("DO'99'");
         assert_eq!(sw99, sw, "outer SW equals DO'99'");
         (data, sw99)
