@@ -256,6 +256,13 @@ impl<'a> Channel<'a> {
         let r = self.transmit_plain(&command)?;
         let (state, command, status) = match state.on_set_at(&r) {
             Err(Error::AccessDenied(_)) if is_pin => return Err(Error::PinBlocked),
+            // 6A88: this chip does not take this kind of password (e.g. the MRZ on a CAN-only
+            // card): the caller should ask for another one.
+            Err(Error::Chip(ChipError::UnexpectedStatus { sw, .. })) if sw.0 == 0x6A88 => {
+                return Err(Error::Unsupported(
+                    "the chip does not accept this kind of password for PACE (try the CAN)",
+                ));
+            }
             other => other?,
         };
         if is_pin {
