@@ -101,6 +101,8 @@ pub fn step_label(step: Step) -> String {
         Step::VerifyIdentity => "verify identity".to_owned(),
         Step::ReadFile(id) => format!("read {}", id.name()),
         Step::Done => "done".to_owned(),
+        Step::ActiveAuthentication => "active authentication".to_owned(),
+        Step::ChipAuthentication => "chip authentication".to_owned(),
         _ => "working".to_owned(),
     }
 }
@@ -166,9 +168,17 @@ pub fn file_name(id: FileId) -> String {
 }
 
 fn access_text(raw: &RawDocument) -> String {
-    let protocol = match raw.link.protocol {
-        AccessProtocol::Bac => "BAC",
-        AccessProtocol::None => "none (the chip answered in plain)",
+    let pace;
+    let protocol = match (raw.link.protocol, raw.link.pace) {
+        (AccessProtocol::Pace, Some(p)) => {
+            pace = format!(
+                "PACE {} ({:?}, password {:?})",
+                p.protocol, p.curve, p.password
+            );
+            pace.as_str()
+        }
+        (AccessProtocol::Bac, _) => "BAC (no EF.CardAccess)",
+        (AccessProtocol::None, _) => "none (the chip answered in plain)",
         _ => "other",
     };
     let cipher = match raw.link.cipher {
@@ -179,6 +189,31 @@ fn access_text(raw: &RawDocument) -> String {
         _ => "",
     };
     format!("{protocol}{cipher}")
+}
+
+/// Chip and active authentication, and whether the chip is proven genuine.
+fn chip_text(doc: &Document) -> String {
+    let chip = &doc.raw.chip;
+    let ca = match &chip.chip_authentication {
+        Some(Ok(e)) => format!(
+            "chip authentication v{} ({:?}) OK, secure messaging re-keyed",
+            e.version, e.curve
+        ),
+        Some(Err(e)) => format!("chip authentication FAILED ({e})"),
+        None => "no chip authentication (no DG14)".to_owned(),
+    };
+    let aa = match &chip.active_authentication {
+        Some(Ok(_)) => "active authentication OK".to_owned(),
+        Some(Err(e)) => format!("active authentication FAILED ({e})"),
+        None => "no active authentication (no DG15)".to_owned(),
+    };
+    let genuine = match doc.chip_genuine() {
+        monid_core::document::ChipGenuine::Proven { by } => {
+            format!("GENUINE (by {by}, its key covered by the verified EF.SOD)")
+        }
+        monid_core::document::ChipGenuine::NotProven(why) => format!("not proven genuine ({why})"),
+    };
+    format!("{ca}; {aa}; chip {genuine}")
 }
 
 fn push(
@@ -259,6 +294,7 @@ pub fn outcome(
             trust: crate::verify::load_json(&v.trust),
         });
     }
+    summary.chip = chip_text(&doc);
     let s = doc.summary();
     push(&mut summary.dg1, "document_code", &s.document_code);
     push(&mut summary.dg1, "issuing_state", &s.issuing_state);
@@ -365,7 +401,7 @@ pub fn read_dg1(transport: &mut dyn Transport, key: AccessKey) -> Result<RawDocu
 
 /// The profile the demo reads: monid-vchip's CNIE-like TD1 ID card.
 pub fn demo_profile() -> Profile {
-    Profile::cnie_td1_bac()
+    Profile::cnie_td1()
 }
 
 /// Reads the virtual chip end to end, in-process, with the key printed on its (virtual) card,
@@ -377,11 +413,8 @@ pub fn demo(events: &dyn Events, now: Timestamp) -> Result<ReadOutcome, CliError
         now,
     };
     let profile = demo_profile();
-    let key = AccessKey::mrz(
-        profile.document_number(),
-        profile.date_of_birth(),
-        profile.date_of_expiry(),
-    )?;
+    // The CNIE answers only to PACE with the CAN printed on its (virtual) card.
+    let key = AccessKey::can(profile.can())?;
     let mut chip = VirtualChip::new(profile);
     let mut outcome = read_with(
         &mut chip,

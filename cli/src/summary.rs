@@ -124,6 +124,8 @@ pub struct Summary {
     pub stats: Stats,
     /// Passive authentication, when it ran (`read --trust`, `demo`).
     pub pa: Option<PassiveAuth>,
+    /// Chip and active authentication and the "chip genuine" conclusion.
+    pub chip: String,
 }
 
 impl core::fmt::Debug for Summary {
@@ -183,6 +185,7 @@ impl Summary {
         let value = json!({
             "source": self.source,
             "access": self.access,
+            "chip": self.chip,
             "link": Value::Object(link),
             "files": self.files.iter().map(|f| json!({"name": f.name, "bytes": f.bytes})).collect::<Vec<_>>(),
             "absent": self.absent.iter().map(|(n, r)| json!({"name": n, "reason": r})).collect::<Vec<_>>(),
@@ -282,6 +285,9 @@ impl Summary {
         match &self.pa {
             Some(pa) => {
                 let _ = writeln!(s, "Passive authentication: {}", pa.line());
+                if !self.chip.is_empty() {
+                    let _ = writeln!(s, "Chip:          {}", self.chip);
+                }
             }
             None => {
                 let _ = writeln!(s, "Passive authentication: not run (no --trust)");

@@ -92,7 +92,8 @@ fn demo_reads_the_virtual_card_and_masks_the_document_number() {
         "APDUs:",
         "Link time:",
         "Steps:",
-        "BAC",
+        "PACE id-PACE-ECDH-GM-AES-CBC-CMAC-128",
+        "chip GENUINE",
     ] {
         assert!(stdout.contains(needle), "{needle}: {stdout}");
     }
@@ -154,7 +155,8 @@ fn demo_out_writes_private_files_and_json() {
         );
     }
     // --trace: headers and status words only; the MRZ never appears on stderr.
-    assert!(stderr.contains("EXTERNAL AUTHENTICATE"), "{stderr}");
+    assert!(stderr.contains("GENERAL AUTHENTICATE"), "{stderr}");
+    assert!(stderr.contains("INTERNAL AUTHENTICATE"), "{stderr}");
     assert!(stderr.contains("SM"), "{stderr}");
     let number = profile.document_number().trim_end_matches('<');
     assert!(!stderr.contains(number));
