@@ -16,6 +16,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${SUDO[@]}" apt-get update -q
     DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-command -v cargo >/dev/null || { echo "cargo not found: install Rust (>= 1.88) from your distribution or rustup" >&2; exit 1; }
+command -v cargo >/dev/null || { echo "cargo not found: install Rust (>= 1.92) from your distribution or rustup" >&2; exit 1; }
 
 exec cargo run --quiet --release -p monid-cli -- demo "$@"
