@@ -171,16 +171,7 @@ pub fn prompt_secret(label: &str) -> Result<Zeroizing<String>, KeyError> {
 
 /// Prompts on the terminal (no echo) for document number, date of birth and date of expiry.
 pub fn prompt_fields() -> Result<KeyInput, KeyError> {
-    let ask = |label: &str| -> Result<Zeroizing<String>, KeyError> {
-        let answer = Zeroizing::new(
-            rpassword::prompt_password(label).map_err(|e| KeyError::Io("the terminal", e))?,
-        );
-        let trimmed = Zeroizing::new(answer.trim().to_owned());
-        if trimmed.is_empty() {
-            return Err(KeyError::Empty("the prompt"));
-        }
-        Ok(trimmed)
-    };
+    let ask = prompt_secret;
     eprintln!("Access key (typed characters are not shown):");
     let document = ask("  document number: ")?;
     let birth = ask("  date of birth (YYMMDD): ")?;

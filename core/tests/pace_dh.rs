@@ -332,35 +332,6 @@ fn bad_explicit_parameters() {
     assert!(g0.map_generic_with_h(&[1; 200], &g).is_err());
 }
 
-/// Rough timing of one 2048-bit modular exponentiation with a 2048-bit exponent (run with
-/// `cargo test --release -p monid-core --test pace_dh -- --ignored --nocapture`).
-#[test]
-#[ignore]
-fn time_one_2048_bit_modexp() {
-    let g = DhGroup::standardized(2).unwrap();
-    let x = g.private_key_from_be_bytes(&[0xA5; 256]).unwrap();
-    let t = std::time::Instant::now();
-    let n = 5;
-    for _ in 0..n {
-        std::hint::black_box(g.public_key(&x));
-    }
-    eprintln!(
-        "2048-bit modexp, 2048-bit exponent: {:?} each",
-        t.elapsed() / n
-    );
-    let k = g
-        .generate_keypair(&mut monid_core::rand::SystemRandom)
-        .unwrap();
-    let t = std::time::Instant::now();
-    for _ in 0..n {
-        std::hint::black_box(g.public_key(&k.private));
-    }
-    eprintln!(
-        "2048-bit modexp, 256-bit exponent: {:?} each",
-        t.elapsed() / n
-    );
-}
-
 /// Random peer values, nonces and private keys of every length up to p's plus a few: values or
 /// typed errors, never a panic.
 #[test]
