@@ -10,9 +10,14 @@
 //!  DocumentReader (reader)          what to read, progress, resumption, result
 //!      |-- FileReader (files)       SELECT / READ BINARY, read-size strategy
 //!      |-- lds, mrz, face           parsing what was read
+//!      |-- aa, ca                   active and chip authentication (evidence)
 //!      `-- Channel (channel)        cancellation, GET RESPONSE, SM, re-authentication, trace
-//!              |-- bac, sm, crypto  access control and secure messaging
+//!              |-- pace, bac        access control (PACE from EF.CardAccess, BAC otherwise)
+//!              |-- sm, crypto       secure messaging (3DES, AES)
 //!              `-- dyn Transport    the caller's link (IsoDep, CoreNFC, PC/SC, virtual chip)
+//!
+//!  Document (document)              the parsed view; verify() runs passive authentication:
+//!      `-- pki                      BER/CMS, certificates, trust stores, chains, signatures
 //! ```
 //!
 //! ## Contract: threading and cancellation
