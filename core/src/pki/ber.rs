@@ -48,7 +48,7 @@ pub enum BerError {
 /// One BER element, borrowed from its input.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Element<'a> {
-    /// The tag as its encoded bytes read big-endian (0x30 SEQUENCE, 0xA0 [0] constructed ...).
+    /// The tag as its encoded bytes read big-endian (0x30 SEQUENCE, 0xA0 `[0]` constructed ...).
     pub tag: u32,
     /// The whole encoding: tag, length, content and, for indefinite lengths, the end-of-contents
     /// octets.
