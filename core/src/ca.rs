@@ -184,22 +184,11 @@ fn dg14_err(problem: &'static str) -> Error {
 
 /// A non-negative INTEGER that fits 32 bits.
 fn small_int(el: &Element<'_>) -> Option<u32> {
-    if el.tag != 0x02 || el.content.is_empty() || el.content.first().is_some_and(|b| b & 0x80 != 0)
-    {
-        return None;
-    }
-    let mut v: u32 = 0;
-    for &b in el.content {
-        v = v.checked_mul(256)?.checked_add(u32::from(b))?;
-    }
-    Some(v)
+    el.unsigned().and_then(|v| u32::try_from(v).ok())
 }
 
 fn read_oid(el: &Element<'_>) -> Option<String> {
-    if el.tag != 0x06 {
-        return None;
-    }
-    oid::to_string(el.content)
+    el.oid()
 }
 
 /// Parses DG14 (`6E { SET OF SecurityInfo }`, ICAO 9303-10 §4.7.14).

@@ -490,30 +490,14 @@ pub enum SecurityInfo {
 
 /// Reads a non-negative INTEGER that fits u64.
 fn read_uint(e: &Element<'_>) -> Result<u64, InfoError> {
-    if e.tag != 0x02 {
-        return Err(InfoError::Malformed("INTEGER expected"));
-    }
-    let c = e.content;
-    match c.first() {
-        None => return Err(InfoError::Malformed("empty INTEGER")),
-        Some(b) if b & 0x80 != 0 => return Err(InfoError::Malformed("negative INTEGER")),
-        _ => {}
-    }
-    let mut v = c;
-    while let [0, rest @ ..] = v {
-        v = rest;
-    }
-    if v.len() > 8 {
-        return Err(InfoError::Malformed("INTEGER too large"));
-    }
-    Ok(v.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+    e.unsigned().ok_or(InfoError::Malformed(
+        "INTEGER expected (non-negative, at most 64 bits)",
+    ))
 }
 
 fn read_oid(e: &Element<'_>) -> Result<String, InfoError> {
-    if e.tag != 0x06 {
-        return Err(InfoError::Malformed("OBJECT IDENTIFIER expected"));
-    }
-    oid::to_string(e.content).ok_or(InfoError::Malformed("OBJECT IDENTIFIER"))
+    e.oid()
+        .ok_or(InfoError::Malformed("OBJECT IDENTIFIER expected"))
 }
 
 fn optional_uint(children: &mut ber::Children<'_>) -> Result<Option<u64>, InfoError> {

@@ -257,6 +257,31 @@ impl<'a> Element<'a> {
         Children { rest: self.content }
     }
 
+    /// The value of a non-negative INTEGER that fits 64 bits (leading zero bytes allowed, as
+    /// BER writers produce them); `None` for another tag, an empty or negative INTEGER, or a
+    /// larger value.
+    pub fn unsigned(&self) -> Option<u64> {
+        if self.tag != 0x02 || self.content.first().is_none_or(|b| b & 0x80 != 0) {
+            return None;
+        }
+        let mut v = self.content;
+        while let [0, rest @ ..] = v {
+            v = rest;
+        }
+        if v.len() > 8 {
+            return None;
+        }
+        Some(v.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+    }
+
+    /// The dotted form of an OBJECT IDENTIFIER; `None` for another tag or a malformed OID.
+    pub fn oid(&self) -> Option<String> {
+        if self.tag != 0x06 {
+            return None;
+        }
+        super::oid::to_string(self.content)
+    }
+
     /// The content of a string type, primitive or constructed (BER allows an OCTET STRING to be
     /// sent in segments; they are concatenated). Bounded by the input's size.
     pub fn string_content(&self) -> Result<Vec<u8>, BerError> {

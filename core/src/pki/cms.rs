@@ -200,25 +200,14 @@ impl SignedAttributes<'_> {
 }
 
 /// A small non-negative INTEGER (versions).
-fn small_uint(e: &Element<'_>, what: &'static str) -> Result<u32, PkiError> {
-    if e.tag != 0x02 || e.content.is_empty() || e.content.len() > 5 {
-        return Err(PkiError::Malformed(what));
-    }
-    if e.content.first().is_some_and(|b| b & 0x80 != 0) {
-        return Err(PkiError::Malformed(what));
-    }
-    let mut v: u64 = 0;
-    for &b in e.content {
-        v = (v << 8) | u64::from(b);
-    }
-    u32::try_from(v).map_err(|_| PkiError::Malformed(what))
+pub(super) fn small_uint(e: &Element<'_>, what: &'static str) -> Result<u32, PkiError> {
+    e.unsigned()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or(PkiError::Malformed(what))
 }
 
 fn oid_of(e: &Element<'_>, what: &'static str) -> Result<String, PkiError> {
-    if e.tag != 0x06 {
-        return Err(PkiError::Malformed(what));
-    }
-    oid::to_string(e.content).ok_or(PkiError::Malformed(what))
+    e.oid().ok_or(PkiError::Malformed(what))
 }
 
 /// An AlgorithmIdentifier: a SEQUENCE starting with an OID. Returns the raw TLV.

@@ -56,20 +56,7 @@ fn no_more(c: &mut ber::Children<'_>, what: &'static str) -> Result<(), PkiError
     }
 }
 
-/// A small non-negative INTEGER.
-fn small_uint(e: &Element<'_>, what: &'static str) -> Result<u32, PkiError> {
-    if e.tag != 0x02 || e.content.is_empty() || e.content.len() > 5 {
-        return Err(PkiError::Malformed(what));
-    }
-    if e.content.first().is_some_and(|b| b & 0x80 != 0) {
-        return Err(PkiError::Malformed(what));
-    }
-    let mut v: u64 = 0;
-    for &b in e.content {
-        v = (v << 8) | u64::from(b);
-    }
-    u32::try_from(v).map_err(|_| PkiError::Malformed(what))
-}
+use super::cms::small_uint;
 
 fn printable_string(e: &Element<'_>, what: &'static str) -> Result<String, PkiError> {
     if e.tag != 0x13 && e.tag != 0x33 {
