@@ -167,6 +167,9 @@ pub struct PaceReport {
     pub mapping: crate::pace::params::Mapping,
     /// The curve.
     pub curve: crate::pace::params::EcCurve,
+    /// The cipher PACE's secure messaging started with (chip authentication may re-key it:
+    /// [`LinkReport::cipher`] is the one in use at the end).
+    pub cipher: crate::crypto::SmCipher,
     /// The password used.
     pub password: crate::pace::params::PasswordRef,
 }
@@ -484,6 +487,7 @@ pub fn probe(
         protocol: o.protocol.name(),
         mapping: o.protocol.mapping,
         curve: o.curve,
+        cipher: o.protocol.cipher,
         password: o.password,
     });
     Ok(ProbeReport {
@@ -661,6 +665,7 @@ impl DocumentReader {
             protocol: o.protocol.name(),
             mapping: o.protocol.mapping,
             curve: o.curve,
+            cipher: o.protocol.cipher,
             password: o.password,
         });
         Ok(LinkReport {

@@ -149,8 +149,8 @@ pub use ec::Curve;
 pub use lds::check_digit;
 pub use link::{LinkModel, LinkStats};
 pub use misbehave::Misbehaviour;
-pub use pace::{PaceConfig, Password};
+pub use pace::{PaceCipher, PaceConfig, PaceMapping, Password};
 pub use profile::{
-    AID_EMRTD, AccessControl, CNIE_CAN, FID_ATR_INFO, FID_CARD_ACCESS, FID_COM, FID_SOD, Profile,
-    SfiRefusal, fid_dg,
+    AID_EMRTD, AccessControl, CNIE_CAN, FID_ATR_INFO, FID_CARD_ACCESS, FID_CARD_SECURITY, FID_COM,
+    FID_SOD, Profile, SfiRefusal, fid_dg,
 };
