@@ -115,13 +115,180 @@ fn read_one(cfg: PaceConfig) {
     assert_eq!(ca.version, 2);
     monid_core::aa::verify_evidence(&raw.chip.active_authentication.clone().unwrap().unwrap())
         .unwrap();
+    assert_eq!(raw.chip.chip_authentication_key_from, Some(FileId::Dg14));
+    if cfg.mapping == PaceMapping::ChipAuthentication {
+        let cam = raw.chip.pace_cam.clone().unwrap().unwrap();
+        let (key_id, public) = profile.cam_public_key(cfg.curve).unwrap();
+        assert_eq!(cam.key_id, Some(u64::from(key_id)), "{cfg:?}");
+        assert_eq!(cam.chip_public_key, public, "{cfg:?}");
+        assert_eq!(cam.curve, core_curve(cfg.curve));
+        assert_eq!(cam.protocol, pace.protocol);
+        assert!(cam.recheck().unwrap(), "{cfg:?}");
+        assert_eq!(raw.file(FileId::CardSecurity), profile.card_security());
+    } else {
+        assert!(raw.chip.pace_cam.is_none(), "{cfg:?}");
+        // DG14 was read: EF.CardSecurity is not needed.
+        assert!(raw.file(FileId::CardSecurity).is_none(), "{cfg:?}");
+    }
     let mut doc = Document::from_raw(raw);
     let report = doc.verify(&store(), now()).clone();
     assert_eq!(report.verdict(), Verdict::Valid, "{cfg:?}: {report:#?}");
-    assert!(
-        matches!(doc.chip_genuine(), ChipGenuine::Proven { .. }),
+    if cfg.mapping == PaceMapping::ChipAuthentication {
+        let cs = doc.card_security_pa.as_ref().unwrap();
+        assert_eq!(cs.verdict(), Verdict::Valid, "{cfg:?}: {cs:#?}");
+    } else {
+        assert!(doc.card_security_pa.is_none());
+    }
+    assert_eq!(
+        doc.chip_genuine(),
+        ChipGenuine::Proven {
+            by: "chip authentication"
+        },
         "{cfg:?}"
     );
+}
+
+/// Reads with chip and active authentication off, so that only PACE-CAM can prove the chip.
+fn read_cam_only(profile: Profile) -> Document {
+    let mut chip = VirtualChip::new(profile.clone());
+    let key = AccessKey::can(profile.can()).unwrap();
+    let options = ReadOptions {
+        chip_authentication: false,
+        active_authentication: false,
+        ..options()
+    };
+    let raw = DocumentReader::new(key, options)
+        .read(&mut chip, &())
+        .unwrap();
+    assert!(raw.chip.chip_authentication.is_none());
+    let mut doc = Document::from_raw(raw);
+    assert_eq!(doc.verify(&store(), now()).verdict(), Verdict::Valid);
+    doc
+}
+
+fn cam(curve: Curve) -> PaceConfig {
+    PaceConfig::new(curve, PaceMapping::ChipAuthentication, PaceCipher::Aes128).unwrap()
+}
+
+#[test]
+fn pace_cam_alone_proves_the_chip_with_a_signed_card_security() {
+    let doc = read_cam_only(Profile::cnie_td1().with_pace(cam(Curve::P256)));
+    assert!(doc.raw.chip.pace_cam.clone().unwrap().is_ok());
+    assert_eq!(
+        doc.card_security_pa.as_ref().unwrap().verdict(),
+        Verdict::Valid
+    );
+    assert_eq!(
+        doc.chip_genuine(),
+        ChipGenuine::Proven {
+            by: "PACE chip authentication mapping"
+        }
+    );
+}
+
+#[test]
+fn pace_cam_with_a_forged_card_security_is_not_genuine() {
+    // A cloned chip with its own CAM key, and an EF.CardSecurity whose P-256 key was replaced
+    // by the clone's: the CAM proof holds for the forged key, the issuer's signature does not.
+    let genuine = Profile::cnie_td1();
+    let (_, real_pk) = genuine.cam_public_key(Curve::P256).unwrap();
+    let clone = genuine
+        .clone()
+        .with_cam_key(Curve::P256, &[0x11; 32])
+        .unwrap();
+    let (_, fake_pk) = clone.cam_public_key(Curve::P256).unwrap();
+    let mut forged = genuine.card_security().unwrap().to_vec();
+    let at = forged
+        .windows(real_pk.len())
+        .position(|w| w == real_pk.as_slice())
+        .unwrap();
+    forged[at..at + real_pk.len()].copy_from_slice(&fake_pk);
+    let doc = read_cam_only(clone.with_card_security(forged).with_pace(cam(Curve::P256)));
+    let ev = doc.raw.chip.pace_cam.clone().unwrap().unwrap();
+    assert_eq!(ev.chip_public_key, fake_pk);
+    assert_eq!(
+        doc.card_security_pa.as_ref().unwrap().verdict(),
+        Verdict::Invalid
+    );
+    let ChipGenuine::NotProven(why) = doc.chip_genuine() else {
+        panic!("a forged EF.CardSecurity must not prove the chip");
+    };
+    assert!(why.contains("PACE-CAM passed but EF.CardSecurity"), "{why}");
+
+    // The genuine content signed by a document signer outside the PKI: not genuine either.
+    let rogue = pki("card-security/cnie_td1.rogue.cardsecurity");
+    let doc = read_cam_only(
+        Profile::cnie_td1()
+            .with_card_security(rogue)
+            .with_pace(cam(Curve::BrainpoolP384r1)),
+    );
+    assert!(doc.raw.chip.pace_cam.clone().unwrap().is_ok());
+    assert_ne!(
+        doc.card_security_pa.as_ref().unwrap().verdict(),
+        Verdict::Valid
+    );
+    assert!(matches!(doc.chip_genuine(), ChipGenuine::NotProven(_)));
+}
+
+#[test]
+fn pace_cam_with_a_key_that_is_not_the_chips_fails() {
+    // The chip's CAM key differs from the one EF.CardSecurity publishes (signature intact).
+    let profile = Profile::cnie_td1()
+        .with_cam_key(Curve::P384, &[0x22; 48])
+        .unwrap()
+        .with_pace(cam(Curve::P384));
+    let doc = read_cam_only(profile);
+    let err = doc.raw.chip.pace_cam.clone().unwrap().unwrap_err();
+    assert!(err.contains("does not match"), "{err}");
+    assert!(matches!(doc.chip_genuine(), ChipGenuine::NotProven(_)));
+}
+
+#[test]
+fn chip_authentication_takes_its_key_from_card_security_without_dg14() {
+    let profile = Profile::cnie_td1()
+        .with_pace(PaceConfig::new(Curve::P256, PaceMapping::Generic, PaceCipher::Aes256).unwrap());
+    let mut chip = VirtualChip::new(profile.clone());
+    let key = AccessKey::can(profile.can()).unwrap();
+    let options = ReadOptions {
+        files: FileSelection::Only(vec![FileId::Dg1, FileId::Sod]),
+        active_authentication: false,
+        ..ReadOptions::default()
+    };
+    let raw = DocumentReader::new(key, options)
+        .read(&mut chip, &())
+        .unwrap();
+    assert!(raw.file(FileId::Dg14).is_none());
+    assert_eq!(raw.file(FileId::CardSecurity), profile.card_security());
+    assert_eq!(
+        raw.chip.chip_authentication_key_from,
+        Some(FileId::CardSecurity)
+    );
+    let ca = raw.chip.chip_authentication.clone().unwrap().unwrap();
+    let (_, ca_pk) = profile.chip_authentication_public_key().unwrap();
+    assert!(ca.chip_public_key_spki.ends_with(&ca_pk));
+    let mut doc = Document::from_raw(raw);
+    assert_eq!(doc.verify(&store(), now()).verdict(), Verdict::Valid);
+    assert_eq!(
+        doc.chip_genuine(),
+        ChipGenuine::Proven {
+            by: "chip authentication"
+        }
+    );
+}
+
+#[test]
+fn a_wrong_can_is_a_wrong_password_for_each_mapping() {
+    for mapping in PaceMapping::ALL {
+        let cfg = PaceConfig::new(Curve::BrainpoolP256r1, mapping, PaceCipher::Aes128).unwrap();
+        let mut chip = VirtualChip::new(Profile::cnie_td1().with_pace(cfg));
+        let err = DocumentReader::new(AccessKey::can("000000").unwrap(), options())
+            .read(&mut chip, &())
+            .unwrap_err();
+        assert!(
+            matches!(err, monid_core::Error::WrongPassword { tries_left: None }),
+            "{mapping:?}: {err}"
+        );
+    }
 }
 
 #[test]
