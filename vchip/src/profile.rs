@@ -2,9 +2,10 @@
 //! control, short file identifiers, extended length, EF.ATR/INFO, transport info).
 //!
 //! This module owns the contents of each profile. All holders are invented; the issuing state is
-//! `UTO`, which ICAO reserves for specimens. EF.SOD of the passport and CNIE profiles is signed
-//! by the test PKI of `test-vectors/pki/` (made with Debian's `openssl`); the Appendix D profile
-//! keeps a structurally real but UNSIGNED one (empty `signerInfos`).
+//! `UTO`, which ICAO reserves for specimens. EF.SOD of the passport and CNIE profiles, and the
+//! CNIE's EF.CardSecurity, are signed by the test PKI of `test-vectors/pki/` (made with Debian's
+//! `openssl`); the Appendix D profile keeps a structurally real but UNSIGNED EF.SOD (empty
+//! `signerInfos`).
 
 use core::fmt;
 

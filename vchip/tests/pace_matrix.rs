@@ -301,3 +301,92 @@ fn every_curve_mapping_and_cipher() {
         eprintln!("{cfg:?}: {:?}", t.elapsed());
     }
 }
+
+#[test]
+fn the_signed_card_security_carries_the_chips_keys() {
+    // The committed EF.CardSecurity signs exactly what the profile's keys give (re-run
+    // test-vectors/pki/make-card-security.sh when this fails).
+    let profile = Profile::cnie_td1();
+    let sd = monid_core::pki::cms::parse_signed_data(profile.card_security().unwrap()).unwrap();
+    assert_eq!(sd.econtent, profile.card_security_content());
+    let infos =
+        monid_core::pace::info::parse_card_security(profile.card_security().unwrap()).unwrap();
+    let keys = infos
+        .iter()
+        .filter(|i| {
+            matches!(
+                i,
+                monid_core::pace::info::SecurityInfo::ChipAuthenticationPublicKey(_)
+            )
+        })
+        .count();
+    assert_eq!(keys, 5);
+}
+
+#[test]
+fn the_choice_order_is_cam_gm_im_then_curve_then_cipher() {
+    use monid_core::pace::info::{self, PaceSupport, StandardizedParameters as P};
+    use monid_core::tlv::encode;
+    let pace_info = |mapping: u8, cipher: u8, id: u8| {
+        let mut v = encode(
+            0x06,
+            &[
+                0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, mapping, cipher,
+            ],
+        );
+        v.extend(encode(0x02, &[2]));
+        v.extend(encode(0x02, &[id]));
+        encode(0x30, &v)
+    };
+    // (mapping arc, cipher arc, parameter id) in an order that is not the ranking.
+    let offered = [
+        (4, 4, 18), // IM AES-256 P-521
+        (2, 1, 13), // GM 3DES bp256
+        (2, 2, 18), // GM AES-128 P-521
+        (2, 4, 12), // GM AES-256 P-256
+        (6, 2, 12), // CAM AES-128 P-256
+        (2, 3, 16), // GM AES-192 bp384
+        (6, 4, 12), // CAM AES-256 P-256
+        (4, 1, 12), // IM 3DES P-256
+        (2, 2, 15), // GM AES-128 P-384
+    ];
+    let mut der = Vec::new();
+    for (m, c, id) in offered {
+        der.extend(pace_info(m, c, id));
+    }
+    let infos = info::parse_card_access(&encode(0x31, &der)).unwrap();
+    let support = PaceSupport {
+        ecdh_gm: true,
+        ecdh_im: true,
+        ecdh_cam: true,
+        dh_gm: false,
+        dh_im: false,
+    };
+    let got: Vec<(Mapping, P, SmCipher)> = info::choose_with(&infos, &support)
+        .iter()
+        .map(|c| {
+            let mapping = match c.protocol.mapping {
+                info::Mapping::Generic => Mapping::Generic,
+                info::Mapping::Integrated => Mapping::Integrated,
+                info::Mapping::ChipAuthentication => Mapping::ChipAuthentication,
+            };
+            (mapping, c.parameters, c.protocol.cipher)
+        })
+        .collect();
+    use Mapping::{ChipAuthentication as Cam, Generic as Gm, Integrated as Im};
+    assert_eq!(
+        got,
+        [
+            (Cam, P::NistP256, SmCipher::Aes256),
+            (Cam, P::NistP256, SmCipher::Aes128),
+            (Gm, P::NistP521, SmCipher::Aes128),
+            // P-384 and brainpoolP384r1: same size, the stronger cipher first.
+            (Gm, P::BrainpoolP384r1, SmCipher::Aes192),
+            (Gm, P::NistP384, SmCipher::Aes128),
+            (Gm, P::NistP256, SmCipher::Aes256),
+            (Gm, P::BrainpoolP256r1, SmCipher::Des3),
+            (Im, P::NistP521, SmCipher::Aes256),
+            (Im, P::NistP256, SmCipher::Des3),
+        ]
+    );
+}
