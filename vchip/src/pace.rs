@@ -640,6 +640,45 @@ mod tests {
     }
 
     #[test]
+    fn independent_im_agrees_with_the_core_terminal() {
+        // The card side is written separately from monid-core's; compare them where no
+        // published vector exists: both branches of the point encoding on every curve, and the
+        // pseudo-random function for 3DES, AES-192 and AES-256.
+        use monid_core::crypto::SmCipher;
+        use monid_core::pace::params::EcCurve;
+        let core_curve = |c: Curve| match c {
+            Curve::P256 => EcCurve::P256,
+            Curve::BrainpoolP256r1 => EcCurve::BrainpoolP256r1,
+            Curve::P384 => EcCurve::P384,
+            Curve::BrainpoolP384r1 => EcCurve::BrainpoolP384r1,
+            Curve::P521 => EcCurve::P521,
+        };
+        for curve in Curve::ALL {
+            for seed in 0u8..24 {
+                let r: Vec<u8> = (0..curve.field_len() + 8)
+                    .map(|i| seed.wrapping_mul(37).wrapping_add(i as u8))
+                    .collect();
+                let ours = curve.point_encoding(&r);
+                let theirs = monid_core::pace::ec::point_encoding(core_curve(curve), &r).ok();
+                assert_eq!(ours, theirs, "{curve:?} seed {seed}");
+            }
+        }
+        for (cipher, core) in [
+            (PaceCipher::Tdes, SmCipher::Des3),
+            (PaceCipher::Aes128, SmCipher::Aes128),
+            (PaceCipher::Aes192, SmCipher::Aes192),
+            (PaceCipher::Aes256, SmCipher::Aes256),
+        ] {
+            let cfg = PaceConfig::new(Curve::P521, PaceMapping::Integrated, cipher).unwrap();
+            let s: Vec<u8> = (0..cfg.nonce_len() as u8).collect();
+            let t: Vec<u8> = (0..cipher.key_len() as u8).map(|b| b ^ 0x5A).collect();
+            let ours = im_prf(cipher, &s, &t, 521).unwrap();
+            let theirs = monid_core::pace::ec::im_pseudo_random(core, &s, &t, 521).unwrap();
+            assert_eq!(ours, theirs.to_vec(), "{cipher:?}");
+        }
+    }
+
+    #[test]
     fn configurations() {
         assert_eq!(PaceConfig::all().len(), 55);
         assert!(
