@@ -240,7 +240,9 @@ impl Document {
     }
 
     /// Runs passive authentication over the files read, with the caller's trust store and
-    /// time, keeps the report in [`Document::pa`] and returns it.
+    /// time, keeps the report in [`Document::pa`] and returns it. When the read has
+    /// EF.CardSecurity (after PACE-CAM, or chip authentication without DG14), its signature and
+    /// chain are checked too, into [`Document::card_security_pa`].
     pub fn verify(&mut self, store: &TrustStore, now: Timestamp) -> &PaReport {
         let dgs: Vec<(u8, &[u8])> = self
             .raw

@@ -87,7 +87,8 @@ pub enum Step {
     VerifyIdentity,
     /// Active authentication (INTERNAL AUTHENTICATE with DG15's key).
     ActiveAuthentication,
-    /// Chip authentication (DG14's key; re-keys secure messaging).
+    /// Chip authentication (DG14's key, or EF.CardSecurity's without DG14; re-keys secure
+    /// messaging).
     ChipAuthentication,
     /// Reading a file.
     ReadFile(FileId),

@@ -390,3 +390,53 @@ fn the_choice_order_is_cam_gm_im_then_curve_then_cipher() {
         ]
     );
 }
+
+#[test]
+fn a_read_that_loses_the_link_in_ef_card_security_resumes_with_the_cam_evidence() {
+    use monid_core::channel::ApduTrace;
+    use monid_core::reader::ReadListener;
+    use std::sync::Mutex;
+    struct Headers(Mutex<Vec<[u8; 4]>>);
+    impl ReadListener for Headers {
+        fn apdu(&self, trace: &ApduTrace) {
+            self.0.lock().unwrap().push(trace.header);
+        }
+    }
+    let profile = Profile::cnie_td1().with_pace(cam(Curve::BrainpoolP256r1));
+    let key = AccessKey::can(profile.can()).unwrap();
+    // Where the protected SELECT of the master file comes in a clean read.
+    let headers = Headers(Mutex::new(Vec::new()));
+    DocumentReader::new(key.clone(), options())
+        .read(&mut VirtualChip::new(profile.clone()), &headers)
+        .unwrap();
+    let select_mf = headers
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .position(|h| *h == [0x0C, 0xA4, 0x00, 0x0C])
+        .unwrap();
+    // Drop the link on the READ BINARY of EF.CardSecurity that follows it.
+    let mut chip = VirtualChip::new(profile.clone()).with_misbehaviour(
+        monid_vchip::Misbehaviour::default().drop_link_after(select_mf as u64 + 1),
+    );
+    let mut reader = DocumentReader::new(key, options());
+    let err = reader.read(&mut chip, &()).unwrap_err();
+    assert_eq!(err.kind(), monid_core::ErrorKind::TagLost, "{err}");
+    // Every selected file was read; EF.CardSecurity was not.
+    assert!(reader.is_complete(FileId::Sod) && reader.is_complete(FileId::Dg15));
+    assert!(!reader.is_complete(FileId::CardSecurity));
+    chip.reconnect();
+    let raw = reader.read(&mut chip, &()).unwrap();
+    assert_eq!(raw.stats.calls, 2);
+    assert!(
+        raw.chip
+            .pace_cam
+            .clone()
+            .unwrap()
+            .unwrap()
+            .recheck()
+            .unwrap()
+    );
+    assert_eq!(raw.file(FileId::CardSecurity), profile.card_security());
+}
