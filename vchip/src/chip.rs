@@ -1060,6 +1060,12 @@ impl VirtualChip {
         if !self.profile.pace_passwords.contains(&password) {
             return Resp::sw(pace::SW_REF_NOT_FOUND);
         }
+        if cfg.mapping == PaceMapping::ChipAuthentication
+            && self.profile.cam_key(cfg.curve).is_none()
+        {
+            // CAM needs a static key on the PACE curve.
+            return Resp::sw(pace::SW_REF_NOT_FOUND);
+        }
         let mut bytes = self.pace_password_bytes(password);
         let k_pi = pace::k_pi(&bytes, cfg.cipher);
         bytes.zeroize();

@@ -740,8 +740,7 @@ impl Profile {
     /// DG14 keeps the issuer-signed PACEInfo of the profile's original configuration, so EF.SOD
     /// still covers it (TR-03110 lets DG14 and EF.CardAccess differ only in this test chip). For the chip authentication mapping the chip uses
     /// its static key on the PACE curve ([`Profile::cnie_td1`] has one per curve, listed in its
-    /// signed EF.CardSecurity); a profile without one answers the last GENERAL AUTHENTICATE
-    /// with 6985.
+    /// signed EF.CardSecurity); a profile without one answers MSE:Set AT with 6A88.
     #[must_use]
     pub fn with_pace(mut self, cfg: PaceConfig) -> Self {
         if self.files.iter().any(|f| f.fid == FID_CARD_ACCESS) {

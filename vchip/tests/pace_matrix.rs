@@ -440,3 +440,20 @@ fn a_read_that_loses_the_link_in_ef_card_security_resumes_with_the_cam_evidence(
     );
     assert_eq!(raw.file(FileId::CardSecurity), profile.card_security());
 }
+
+#[test]
+fn cam_without_a_static_key_is_refused_at_mse_set_at() {
+    // The Appendix G.1 document has no CAM key: the chip refuses the protocol up front (6A88),
+    // which the reader reports as unsupported, not as a wrong password.
+    let profile = Profile::icao_appendix_g1().with_pace(cam(Curve::BrainpoolP256r1));
+    let key = AccessKey::mrz(
+        profile.document_number(),
+        profile.date_of_birth(),
+        profile.date_of_expiry(),
+    )
+    .unwrap();
+    let err = DocumentReader::new(key, options())
+        .read(&mut VirtualChip::new(profile), &())
+        .unwrap_err();
+    assert_ne!(err.kind(), monid_core::ErrorKind::WrongAccessKey, "{err}");
+}
