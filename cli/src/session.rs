@@ -172,8 +172,8 @@ fn access_text(raw: &RawDocument) -> String {
     let protocol = match (raw.link.protocol, raw.link.pace) {
         (AccessProtocol::Pace, Some(p)) => {
             pace = format!(
-                "PACE {} ({:?}, password {:?})",
-                p.protocol, p.curve, p.password
+                "PACE {} ({}, password {:?})",
+                p.protocol, p.domain, p.password
             );
             pace.as_str()
         }

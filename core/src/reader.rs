@@ -165,8 +165,8 @@ pub struct PaceReport {
     pub protocol: &'static str,
     /// The mapping.
     pub mapping: crate::pace::params::Mapping,
-    /// The curve.
-    pub curve: crate::pace::params::EcCurve,
+    /// The curve (ECDH) or group (DH).
+    pub domain: crate::pace::params::PaceDomain,
     /// The password used.
     pub password: crate::pace::params::PasswordRef,
 }
@@ -297,13 +297,13 @@ impl core::fmt::Debug for DocumentReader {
     }
 }
 
-/// The PACE options this version runs (ECDH: GM, IM, CAM; DH PACE is not wired yet).
+/// The PACE options this version runs (ECDH: GM, IM, CAM; DH: GM, and IM with AES-128).
 const PACE_SUPPORT: crate::pace::info::PaceSupport = crate::pace::info::PaceSupport {
     ecdh_gm: true,
     ecdh_im: true,
     ecdh_cam: true,
-    dh_gm: false,
-    dh_im: false,
+    dh_gm: true,
+    dh_im: true,
 };
 
 /// Reads EF.CardAccess (plain, at the master file, by its standard short identifier): `None`
@@ -483,7 +483,7 @@ pub fn probe(
     let pace = ch.pace_outcome().map(|o| PaceReport {
         protocol: o.protocol.name(),
         mapping: o.protocol.mapping,
-        curve: o.curve,
+        domain: o.domain,
         password: o.password,
     });
     Ok(ProbeReport {
@@ -660,7 +660,7 @@ impl DocumentReader {
         let pace = ch.pace_outcome().map(|o| PaceReport {
             protocol: o.protocol.name(),
             mapping: o.protocol.mapping,
-            curve: o.curve,
+            domain: o.domain,
             password: o.password,
         });
         Ok(LinkReport {
