@@ -1041,7 +1041,11 @@ impl VirtualChip {
         let Some(cfg) = self.profile.pace.filter(|_| self.pace_allowed()) else {
             return Resp::sw(SW_WRONG_P1P2);
         };
-        let password = match pace::parse_mse_set_at_pace(&cfg, &apdu.data) {
+        let parsed = match self.profile.pace_dh.as_ref() {
+            Some(dh) => crate::pace_dh::parse_mse_set_at(dh, &apdu.data),
+            None => pace::parse_mse_set_at_pace(&cfg, &apdu.data),
+        };
+        let password = match parsed {
             Ok(p) => p,
             Err(sw) => return Resp::sw(sw),
         };
@@ -1049,7 +1053,8 @@ impl VirtualChip {
             return Resp::sw(pace::SW_REF_NOT_FOUND);
         }
         let mut bytes = self.pace_password_bytes(password);
-        let k_pi = pace::k_pi(&bytes, cfg.key_len);
+        let key_len = self.profile.pace_dh.map_or(cfg.key_len, |dh| dh.key_len);
+        let k_pi = pace::k_pi(&bytes, key_len);
         bytes.zeroize();
         self.state.pace = PaceStep::Selected {
             password,
@@ -1155,6 +1160,9 @@ impl VirtualChip {
         let Some(cfg) = self.profile.pace.filter(|_| self.pace_allowed()) else {
             return Err(SW_CONDITIONS);
         };
+        if let Some(dh) = self.profile.pace_dh {
+            return self.pace_dh_step(&dh, step, data, chained);
+        }
         let curve = cfg.curve;
         match step {
             PaceStep::Idle => Err(SW_CONDITIONS),
@@ -1245,6 +1253,54 @@ impl VirtualChip {
                 self.state.session = Some(Session::aes(&keys));
                 Ok(encode(0x86, &t_picc))
             }
+        }
+    }
+
+    /// One DH PACE step ([`crate::pace_dh::step`]) with the chip's PIN counter and session.
+    fn pace_dh_step(
+        &mut self,
+        cfg: &crate::pace_dh::DhPaceConfig,
+        step: PaceStep,
+        data: &[u8],
+        chained: bool,
+    ) -> pace::StepResult {
+        use crate::pace_dh::DhOutcome;
+        if let PaceStep::Selected { password, .. } = &step
+            && *password == Password::Pin
+            && self.pin_tries_left == 0
+        {
+            return Err(SW_BLOCKED);
+        }
+        let drbg = &mut self.drbg;
+        let outcome = crate::pace_dh::step(
+            cfg,
+            step,
+            data,
+            chained,
+            self.fixed_pace.as_ref(),
+            &mut |b| drbg.fill(b),
+        )?;
+        match outcome {
+            DhOutcome::Next(next, out) => {
+                self.state.pace = next;
+                Ok(out)
+            }
+            DhOutcome::Established {
+                password,
+                keys,
+                data,
+            } => {
+                if password == Password::Pin {
+                    self.pin_tries_left = self.profile.pin_tries;
+                }
+                self.state.session = Some(Session::aes(&keys));
+                Ok(data)
+            }
+            DhOutcome::WrongToken(Password::Pin) => {
+                self.pin_tries_left = self.pin_tries_left.saturating_sub(1);
+                Err(0x63C0 | u16::from(self.pin_tries_left.min(0x0F)))
+            }
+            DhOutcome::WrongToken(_) => Err(pace::SW_AUTH_FAILED),
         }
     }
 

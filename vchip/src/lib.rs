@@ -142,6 +142,7 @@ mod lds;
 mod link;
 mod misbehave;
 mod pace;
+mod pace_dh;
 mod profile;
 
 pub use chip::VirtualChip;
@@ -150,6 +151,7 @@ pub use lds::check_digit;
 pub use link::{LinkModel, LinkStats};
 pub use misbehave::Misbehaviour;
 pub use pace::{PaceConfig, Password};
+pub use pace_dh::{DhGroup, DhPaceConfig};
 pub use profile::{
     AID_EMRTD, AccessControl, CNIE_CAN, FID_ATR_INFO, FID_CARD_ACCESS, FID_COM, FID_SOD, Profile,
     SfiRefusal, fid_dg,

@@ -125,6 +125,10 @@ pub struct Profile {
     pub(crate) transport: TransportInfo,
     #[zeroize(skip)]
     pub(crate) pace: Option<PaceConfig>,
+    /// When set, the chip runs DH PACE ([`crate::pace_dh`]) instead of `pace` (which then only
+    /// names the chip as PACE-capable).
+    #[zeroize(skip)]
+    pub(crate) pace_dh: Option<crate::pace_dh::DhPaceConfig>,
     #[zeroize(skip)]
     pub(crate) pace_passwords: Vec<Password>,
     pub(crate) can: String,
@@ -151,6 +155,7 @@ impl fmt::Debug for Profile {
             .field("extended_length", &self.extended_length)
             .field("transport", &self.transport)
             .field("pace", &self.pace)
+            .field("pace_dh", &self.pace_dh)
             .field("pace_passwords", &self.pace_passwords)
             .field("ca", &self.ca.as_ref().map(|c| c.curve))
             .field("aa", &self.aa_key.is_some())
@@ -254,6 +259,7 @@ impl Profile {
             max_response_len: 258,
             transport: TransportInfo::default(),
             pace: None,
+            pace_dh: None,
             pace_passwords: Vec::new(),
             can: String::new(),
             pin: DEFAULT_PIN.to_owned(),
@@ -320,6 +326,57 @@ impl Profile {
         Profile::cnie(CnieState::Uto, AccessControl::Pace)
     }
 
+    /// [`Profile::cnie_td1`] whose EF.CardAccess offers PACE with Diffie-Hellman Generic
+    /// Mapping instead: id-PACE-DH-GM-AES-CBC-CMAC-128 on the 1024-bit RFC 5114 group
+    /// (standardized parameter id 0), CAN only. Files, DG14 and EF.SOD are the CNIE's (DG14 still
+    /// lists the ECDH PACEInfo, so that EF.SOD stays valid).
+    pub fn cnie_td1_dh() -> Profile {
+        Profile::cnie_td1().with_pace_dh(crate::pace_dh::DhGroup::Modp1024_160, 16)
+    }
+
+    /// [`Profile::cnie_td1_dh`] on the 2048-bit group with a 224-bit subgroup (standardized
+    /// parameter id 1) with AES-256: id-PACE-DH-GM-AES-CBC-CMAC-256.
+    pub fn cnie_td1_dh_2048() -> Profile {
+        Profile::cnie_td1().with_pace_dh(crate::pace_dh::DhGroup::Modp2048_224, 32)
+    }
+
+    /// Switches PACE to DH Generic Mapping on `group` with AES (`key_len` 16, 24 or 32 bytes;
+    /// anything else means 16): EF.CardAccess is rewritten with the DH PACEInfo; DG14 and
+    /// EF.SOD are kept. The access control becomes [`AccessControl::Pace`] unless PACE was
+    /// already allowed.
+    #[must_use]
+    pub fn with_pace_dh(mut self, group: crate::pace_dh::DhGroup, key_len: usize) -> Self {
+        let key_len = if matches!(key_len, 16 | 24 | 32) {
+            key_len
+        } else {
+            16
+        };
+        let cfg = crate::pace_dh::DhPaceConfig { group, key_len };
+        if self.pace.is_none() {
+            self.pace = Some(CNIE_PACE);
+        }
+        self.pace_dh = Some(cfg);
+        self.files.retain(|f| f.fid != FID_CARD_ACCESS);
+        self.files.insert(
+            0,
+            File {
+                fid: FID_CARD_ACCESS,
+                sfi: Some(0x1C),
+                location: Location::Mf,
+                content: cfg.card_access(),
+            },
+        );
+        if !matches!(self.access, AccessControl::Pace | AccessControl::BacOrPace) {
+            self.access = AccessControl::Pace;
+        }
+        self
+    }
+
+    /// The DH PACE configuration, when the chip runs DH PACE.
+    pub fn pace_dh_config(&self) -> Option<crate::pace_dh::DhPaceConfig> {
+        self.pace_dh
+    }
+
     /// The same card as [`Profile::cnie_td1`] (same files, same EF.SOD) but with **BAC only**
     /// and no EF.CardAccess, for terminals that only do BAC. CA (DG14) and AA (DG15) still work
     /// under the BAC session.
@@ -364,6 +421,7 @@ impl Profile {
     /// Installs a PACE configuration and its EF.CardAccess (and rewrites DG14's PACEInfo).
     fn set_pace(&mut self, cfg: PaceConfig) {
         self.pace = Some(cfg);
+        self.pace_dh = None;
         self.files.retain(|f| f.fid != FID_CARD_ACCESS);
         self.files.insert(
             0,
