@@ -197,7 +197,7 @@ fn chip_text(doc: &Document) -> String {
     let ca = match &chip.chip_authentication {
         Some(Ok(e)) => format!(
             "chip authentication v{} ({:?}) OK, secure messaging re-keyed",
-            e.version, e.curve
+            e.version, e.domain
         ),
         Some(Err(e)) => format!("chip authentication FAILED ({e})"),
         None => "no chip authentication (no DG14)".to_owned(),
