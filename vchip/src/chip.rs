@@ -1072,6 +1072,15 @@ impl VirtualChip {
         if !protected {
             return Resp::sw(SW_SECURITY);
         }
+        if self.profile.ca_dh.is_some() {
+            return match crate::ca_dh::parse_mse_set_at(&apdu.data) {
+                Ok(()) => {
+                    self.state.ca_selected = true;
+                    Resp::sw(SW_OK)
+                }
+                Err(sw) => Resp::sw(sw),
+            };
+        }
         if self.profile.ca.is_none() {
             return Resp::sw(SW_WRONG_P1P2);
         }
@@ -1307,6 +1316,19 @@ impl VirtualChip {
     /// Chip Authentication v2 GENERAL AUTHENTICATE (under SM): `7C{80 PK_PCD}` ->
     /// `7C{81 r_PICC, 82 T_PICC}`, KS = KDF(K || r_PICC, 1/2).
     fn ca_step(&mut self, data: &[u8]) -> pace::StepResult {
+        if let Some(key) = self.profile.ca_dh.as_ref() {
+            let r = match self.fixed_ca_nonce {
+                Some(r) => r,
+                None => {
+                    let mut r = [0u8; 8];
+                    self.drbg.fill(&mut r);
+                    r
+                }
+            };
+            let (keys, out) = crate::ca_dh::authenticate(key, data, r)?;
+            self.state.pending_session = Some(Session::aes(&keys));
+            return Ok(out);
+        }
         let pk_pcd = pace::ga_object(data, Some(0x80))?;
         let Some(ca) = self.profile.ca.as_ref() else {
             return Err(SW_CONDITIONS);

@@ -134,6 +134,7 @@
 #![warn(missing_docs)]
 
 mod aa;
+mod ca_dh;
 mod chip;
 mod cmd;
 mod crypto;

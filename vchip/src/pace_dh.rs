@@ -91,6 +91,16 @@ impl DhGroup {
             q_len: q.len(),
         })
     }
+
+    /// p, g and q (big-endian): what an X9.42 DomainParameters carries.
+    pub(crate) fn pgq(self) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let (p, g, q) = self.constants();
+        (
+            hex(p).unwrap_or_default(),
+            hex(g).unwrap_or_default(),
+            hex(q).unwrap_or_default(),
+        )
+    }
 }
 
 fn hex(s: &str) -> Option<Vec<u8>> {

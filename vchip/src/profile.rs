@@ -136,6 +136,8 @@ pub struct Profile {
     #[zeroize(skip)]
     pub(crate) pin_tries: u8,
     pub(crate) ca: Option<CaKey>,
+    /// A DH chip authentication key ([`crate::ca_dh`]), used instead of `ca` when set.
+    pub(crate) ca_dh: Option<crate::ca_dh::DhCaKey>,
     pub(crate) aa_key: Option<Vec<u8>>,
 }
 
@@ -158,6 +160,7 @@ impl fmt::Debug for Profile {
             .field("pace_dh", &self.pace_dh)
             .field("pace_passwords", &self.pace_passwords)
             .field("ca", &self.ca.as_ref().map(|c| c.curve))
+            .field("ca_dh", &self.ca_dh.as_ref().map(|c| c.group))
             .field("aa", &self.aa_key.is_some())
             .finish()
     }
@@ -175,6 +178,12 @@ const DG15_SPKI: &[u8] = include_bytes!("../assets/dg15_p256_spki.der");
 const AA_P256_PRIVATE: &[u8] = include_bytes!("../assets/aa_p256_private.bin");
 /// TEST-ONLY Chip Authentication private key (brainpoolP256r1), published in DG14.
 const CA_BP256_PRIVATE: &[u8] = include_bytes!("../assets/ca_bp256_private.bin");
+/// TEST-ONLY DH chip authentication private key: the BSI EAC worked example's (1024-bit RFC
+/// 5114 group), so the card side can be checked against that example.
+const BSI_DH_CA_PRIVATE: [u8; 20] = [
+    0xD0, 0xE5, 0xA9, 0x5E, 0xCA, 0x54, 0x1D, 0xEF, 0x4F, 0xE9, 0x2B, 0x9F, 0xF9, 0x92, 0x0D, 0x49,
+    0xA4, 0x54, 0xC2, 0x97,
+];
 /// The CNIE profiles' Card Access Number (synthetic).
 pub const CNIE_CAN: &str = "482051";
 /// The default PIN of a profile using [`Password::Pin`] (synthetic) and its tries.
@@ -265,6 +274,7 @@ impl Profile {
             pin: DEFAULT_PIN.to_owned(),
             pin_tries: DEFAULT_PIN_TRIES,
             ca: None,
+            ca_dh: None,
             aa_key: None,
         }
     }
@@ -370,6 +380,39 @@ impl Profile {
             self.access = AccessControl::Pace;
         }
         self
+    }
+
+    /// [`Profile::cnie_td1_dh`] whose chip authentication is DH too: DG14 publishes
+    /// id-CA-DH-AES-CBC-CMAC-128 version 2 and a dhpublicnumber key (explicit p, g, q of the
+    /// 1024-bit RFC 5114 group) whose private key is the BSI EAC worked example's (TEST-ONLY).
+    /// DG14 changes, so EF.SOD's DG14 hash no longer matches: passive authentication reports
+    /// DG14 as altered and the chip is not proven genuine.
+    pub fn cnie_td1_dh_ca() -> Profile {
+        let p = Profile::cnie_td1_dh();
+        let fallback = p.clone();
+        p.with_chip_authentication_dh(crate::pace_dh::DhGroup::Modp1024_160, &BSI_DH_CA_PRIVATE)
+            .unwrap_or(fallback)
+    }
+
+    /// Replaces chip authentication by DH on `group` with the private key `secret`
+    /// (big-endian, non-zero): DG14 is rebuilt (or added) with id-CA-DH-AES-CBC-CMAC-128 v2
+    /// and the key; the ECDH key is dropped; EF.SOD is NOT re-signed. `None` for a zero key.
+    pub fn with_chip_authentication_dh(
+        mut self,
+        group: crate::pace_dh::DhGroup,
+        secret: &[u8],
+    ) -> Option<Self> {
+        let key = crate::ca_dh::DhCaKey::new(group, secret)?;
+        let dg14 = crate::ca_dh::dg14(self.pace.map(|p| p.pace_info()), &key);
+        self.ca = None;
+        self.ca_dh = Some(key);
+        if self.file(fid_dg(14)).is_none() {
+            self = self.with_file(fid_dg(14), Vec::new());
+        }
+        if let Some(f) = self.files.iter_mut().find(|f| f.fid == fid_dg(14)) {
+            f.content = dg14;
+        }
+        Some(self)
     }
 
     /// The DH PACE configuration, when the chip runs DH PACE.

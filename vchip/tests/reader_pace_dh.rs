@@ -218,3 +218,109 @@ fn icao_g2_between_the_terminal_and_the_virtual_chip() {
     assert_eq!(ks_mac, h("ks_mac"));
     assert_eq!(ssc, [0u8; 16]);
 }
+
+#[test]
+fn pace_dh_and_dh_chip_authentication_end_to_end() {
+    let profile = Profile::cnie_td1_dh_ca();
+    let mut chip = VirtualChip::new(profile.clone());
+    let key = AccessKey::can(profile.can()).unwrap();
+    let raw = DocumentReader::new(key, ReadOptions::default())
+        .read(&mut chip, &())
+        .unwrap();
+    assert_eq!(
+        raw.link.pace.unwrap().domain,
+        PaceDomain::Dh(DhGroupId::Modp1024_160)
+    );
+    let ca = raw.chip.chip_authentication.clone().unwrap().unwrap();
+    assert_eq!(ca.protocol_oid, "0.4.0.127.0.7.2.2.3.1.2");
+    assert_eq!(ca.version, 2);
+    assert_eq!(
+        ca.domain,
+        monid_core::ca::CaDomain::Dh {
+            standardized_id: None,
+            modulus_bits: 1024
+        }
+    );
+    // Every file read under the re-keyed session is the chip's.
+    for fid in profile.file_ids() {
+        if let Some(id) = FileId::ALL
+            .into_iter()
+            .find(|f| f.fid() == fid && !f.in_master_file())
+        {
+            assert_eq!(raw.file(id), chip.file(fid), "{id:?}");
+        }
+    }
+    // DG14 was rebuilt for the DH key: EF.SOD does not cover it, so no genuineness claim.
+    let mut doc = Document::from_raw(raw);
+    let report = doc.verify(&store(), now()).clone();
+    assert!(!report.dg_verified(14));
+    assert!(!matches!(doc.chip_genuine(), ChipGenuine::Proven { .. }));
+}
+
+fn protected(
+    sm: &mut monid_core::sm::SecureMessaging,
+    chip: &mut VirtualChip,
+    cmd: &Command,
+) -> Response {
+    let p = sm.protect(cmd, false).unwrap();
+    let r = send(chip, &p);
+    match sm.unprotect(&r).unwrap() {
+        monid_core::sm::Unprotected::Verified(r) => r,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The virtual chip's DH chip authentication against the BSI EAC worked example: its static
+/// key is the example's, r_PICC is fixed, the terminal's exponent is injected; T_PICC and the
+/// new session keys are the example's.
+#[test]
+fn bsi_dh_chip_authentication_on_the_virtual_chip() {
+    let v = vectors();
+    let b = &v["bsi_dh"];
+    let h = |k: &str| hex::decode(b[k].as_str().unwrap()).unwrap();
+    let profile = Profile::cnie_td1_dh_ca();
+    let mut r_picc = [0u8; 8];
+    r_picc.copy_from_slice(&h("ca_nonce"));
+    let mut chip = VirtualChip::new(profile.clone()).with_fixed_ca_nonce(r_picc);
+    // PACE-CAN (DH GM) with the core's terminal.
+    let key = AccessKey::can(profile.can()).unwrap();
+    let params =
+        PaceParams::from_oid(&hex::decode("04007F00070202040102").unwrap(), 0, false).unwrap();
+    let mut rng = FixedRandom::new(vec![0x5A; 40]);
+    let (st, cmd) = Pace::new(params, &key).mse_set_at();
+    let (st, cmd, _) = st.on_set_at(&send(&mut chip, &cmd)).unwrap();
+    let (st, cmd) = st.on_nonce(&send(&mut chip, &cmd), &mut rng).unwrap();
+    let (st, cmd) = st.on_mapping(&send(&mut chip, &cmd), &mut rng).unwrap();
+    let (st, cmd) = st.on_key_agreement(&send(&mut chip, &cmd)).unwrap();
+    let (mut sm, _) = st.finish(&send(&mut chip, &cmd)).unwrap();
+    // Chip authentication from the chip's DG14.
+    let select = Command::new(0x00, 0xA4, 0x04, 0x0C)
+        .with_data(vec![0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01]);
+    assert!(protected(&mut sm, &mut chip, &select).sw.is_success());
+    let dg14 = profile.file(0x010E).unwrap().to_vec();
+    let infos = monid_core::ca::parse_dg14(&dg14).unwrap();
+    let ca = monid_core::ca::ChipAuthentication::from_security_infos(&infos).unwrap();
+    assert_eq!(ca.chip_key().point(), &h("ca_picc_pub_key")[..]);
+    let (st, mse) = ca.start_with_dh_private_key(&h("ca_pcd_priv_key")).unwrap();
+    let r = protected(&mut sm, &mut chip, &mse);
+    let monid_core::ca::CaStep::Authenticate(st, ga) = st.on_mse(&r).unwrap() else {
+        panic!("version 2")
+    };
+    let r = protected(&mut sm, &mut chip, &ga);
+    let mut expected = monid_core::tlv::encode(0x81, &h("ca_nonce"));
+    expected.extend(monid_core::tlv::encode(0x82, &h("ca_picc_token")));
+    assert_eq!(r.data, monid_core::tlv::encode(0x7C, &expected));
+    let out = st.finish(&r).unwrap();
+    let (ks_enc, ks_mac, ssc) = chip.aes_session_keys().unwrap();
+    assert_eq!(ks_enc, h("ca_k_enc"));
+    assert_eq!(ks_mac, h("ca_k_mac"));
+    assert_eq!(ssc, [0u8; 16]);
+    // The new session works both ways.
+    let mut sm = out.sm;
+    let com = Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(vec![0x01, 0x1E]);
+    assert!(protected(&mut sm, &mut chip, &com).sw.is_success());
+    let read = Command::new(0x00, 0xB0, 0x00, 0x00).with_ne(4);
+    let r = protected(&mut sm, &mut chip, &read);
+    assert!(r.sw.is_success());
+    assert_eq!(r.data, chip.file(0x011E).unwrap()[..4]);
+}
