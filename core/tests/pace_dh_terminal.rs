@@ -373,3 +373,128 @@ fn dh_params_for_every_group_and_cipher() {
         }
     }
 }
+
+/// Runs the terminal against a chip simulated with the `dh` primitives, for a group and
+/// protocol without a published example (self-consistency, not a reference). Returns the time
+/// spent in the terminal's own steps (the simulated chip's work is not counted).
+fn simulated_run(group_id: u8, oid_last: [u8; 2]) -> std::time::Duration {
+    use monid_core::rand::SystemRandom;
+    use std::time::{Duration, Instant};
+    let mut rng = SystemRandom;
+    let mut spent = Duration::ZERO;
+    let oid = [
+        0x04,
+        0x00,
+        0x7F,
+        0x00,
+        0x07,
+        0x02,
+        0x02,
+        0x04,
+        oid_last[0],
+        oid_last[1],
+    ];
+    let params = PaceParams::from_oid(&oid, group_id, true).unwrap();
+    let cipher = params.protocol.cipher;
+    let group = DhGroup::standardized(group_id).unwrap();
+    let key = AccessKey::can("500540").unwrap();
+    let k_pi = crypto::kdf(b"500540", 3, cipher);
+    let s_len = if params.protocol.mapping == Mapping::Integrated {
+        16
+    } else {
+        cipher.block_len()
+    };
+    let s: Vec<u8> = (0..s_len)
+        .map(|i| (i as u8).wrapping_mul(37) ^ 0x5A)
+        .collect();
+    let z = match cipher {
+        SmCipher::Des3 => crypto::des3_cbc_encrypt(&k_pi, &s).unwrap(),
+        _ => crypto::aes_cbc_encrypt(&k_pi, &[0; 16], &s).unwrap(),
+    };
+    let value = |cmd: &Command, tag: u32| -> Vec<u8> {
+        let outer = monid_core::tlv::parse_single(&cmd.data, 0x7C).unwrap();
+        monid_core::tlv::parse_single(outer.value, tag)
+            .unwrap()
+            .value
+            .to_vec()
+    };
+
+    let t0 = Instant::now();
+    let (st, cmd) = Pace::new(params, &key).mse_set_at();
+    assert_eq!(cmd.data[12..18], [0x83, 0x01, 0x02, 0x84, 0x01, group_id]);
+    let (st, _, _) = st.on_set_at(&ok(vec![])).unwrap();
+    let (st, cmd) = st.on_nonce(&dyn_resp(&[(0x80, &z)]), &mut rng).unwrap();
+    spent += t0.elapsed();
+    let map_data = value(&cmd, 0x81);
+    let (map_resp, mapped) = match params.protocol.mapping {
+        Mapping::Integrated => (
+            ok(vec![0x7C, 0x00]),
+            group.map_integrated(&s, &map_data, cipher).unwrap(),
+        ),
+        _ => {
+            let kp = group.generate_keypair(&mut rng).unwrap();
+            (
+                dyn_resp(&[(0x82, &kp.public)]),
+                group.map_generic(&s, &kp.private, &map_data).unwrap(),
+            )
+        }
+    };
+    let t0 = Instant::now();
+    let (st, cmd) = st.on_mapping(&map_resp, &mut rng).unwrap();
+    spent += t0.elapsed();
+    assert_eq!(st.mapped_generator(), &mapped.generator()[..]);
+    let pk_pcd = value(&cmd, 0x83);
+    assert_eq!(pk_pcd.len(), group.byte_len());
+    let eph = mapped.generate_keypair(&mut rng).unwrap();
+    let t0 = Instant::now();
+    let (st, cmd) = st
+        .on_key_agreement(&dyn_resp(&[(0x84, &eph.public)]))
+        .unwrap();
+    spent += t0.elapsed();
+    let k = mapped.shared_secret(&eph.private, &pk_pcd).unwrap();
+    assert_eq!(k.len(), group.byte_len());
+    let ks_enc = crypto::kdf(&k, 1, cipher);
+    let ks_mac = crypto::kdf(&k, 2, cipher);
+    assert_eq!(
+        value(&cmd, 0x85),
+        terminal::auth_token(&params.protocol, &ks_mac, &eph.public).unwrap()
+    );
+    let t_picc = terminal::auth_token(&params.protocol, &ks_mac, &pk_pcd).unwrap();
+    let t0 = Instant::now();
+    let (mut sm, outcome) = st.finish(&dyn_resp(&[(0x86, &t_picc)])).unwrap();
+    spent += t0.elapsed();
+    assert_eq!(outcome.cipher(), cipher);
+    assert_eq!(
+        outcome.domain.dh_group().unwrap().standardized_id(),
+        group_id
+    );
+    let mut expected =
+        SecureMessaging::new(cipher, &ks_enc, &ks_mac, &vec![0u8; cipher.block_len()]).unwrap();
+    let probe = Command::new(0x00, 0xB0, 0x00, 0x00).with_ne(4);
+    assert_eq!(
+        enc(&sm.protect(&probe, false).unwrap()),
+        enc(&expected.protect(&probe, false).unwrap())
+    );
+    spent
+}
+
+#[test]
+fn simulated_runs_every_cipher_and_group() {
+    // GM with 3DES, AES-128/192/256 on the 1024-bit group; GM on both 2048-bit groups; IM.
+    for last in 1u8..=4 {
+        simulated_run(0, [1, last]);
+    }
+    simulated_run(1, [1, 4]);
+    simulated_run(2, [1, 2]);
+    simulated_run(0, [3, 2]);
+    simulated_run(2, [3, 2]);
+}
+
+/// One DH GM run on the 2048/224 group (AES-128), terminal side only. Run once, in release:
+/// `cargo test --release -p monid-core --test pace_dh_terminal -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn cost_of_one_dh_2048_run() {
+    let spent = simulated_run(1, [1, 2]);
+    println!("terminal side of one PACE DH-GM 2048/224 AES-128 run: {spent:?}");
+}
