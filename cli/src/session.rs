@@ -196,7 +196,7 @@ fn chip_text(doc: &Document) -> String {
     let chip = &doc.raw.chip;
     let ca = match &chip.chip_authentication {
         Some(Ok(e)) => format!(
-            "chip authentication v{} ({:?}) OK, secure messaging re-keyed",
+            "chip authentication v{} ({}) OK, secure messaging re-keyed",
             e.version, e.domain
         ),
         Some(Err(e)) => format!("chip authentication FAILED ({e})"),

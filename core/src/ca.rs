@@ -381,6 +381,23 @@ impl CaDomain {
     }
 }
 
+impl fmt::Display for CaDomain {
+    /// The curve's name (e.g. `BrainpoolP256r1`) or `DH 1024-bit (standardized id 0)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaDomain::Ec(c) => write!(f, "{c:?}"),
+            CaDomain::Dh {
+                standardized_id: Some(id),
+                modulus_bits,
+            } => write!(f, "DH {modulus_bits}-bit (standardized id {id})"),
+            CaDomain::Dh {
+                standardized_id: None,
+                modulus_bits,
+            } => write!(f, "DH {modulus_bits}-bit"),
+        }
+    }
+}
+
 /// The explicit DH domain parameters of a key (big-endian p, g, q), kept to rebuild the group.
 #[derive(Clone, PartialEq, Eq)]
 struct DhParams {

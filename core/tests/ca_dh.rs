@@ -148,6 +148,7 @@ fn bsi_worked_example_dh_ca_v2_value_by_value() {
             modulus_bits: 1024
         }
     );
+    assert_eq!(ev.domain.to_string(), "DH 1024-bit (standardized id 0)");
     assert_eq!(ev.terminal_ephemeral_public_key, f(&v, "ca_pcd_pub_key"));
     assert_eq!(ev.t_picc.as_deref(), Some(&f(&v, "ca_picc_token")[..]));
     assert_eq!(
