@@ -67,7 +67,8 @@
 //!   id-PACE-DH-GM-AES-CBC-CMAC-128/192/256 on the RFC 5114 groups (parameter ids 0, 1, 2), the
 //!   same commands and status words; public values are p's length, g' = g^s · Y_map,PCD^x_map
 //!   mod p, every terminal value is checked (1 < y < p-1, y^q = 1) and T = CMAC(KS_mac,
-//!   7F49{06 OID, 84 other value})[..8].
+//!   7F49{06 OID, 84 other value})[..8]. Integrated Mapping ([`Profile::with_pace_dh_im`],
+//!   id-PACE-DH-IM-AES-CBC-CMAC-128): step 2 `7C{81 t}` -> `7C{}`, g' = R_p(s, t)^((p-1)/q).
 //! - Chip Authentication, §6.2 (under SM, after BAC or PACE): v2 `MSE:Set AT` `00 22 41 A4 {80
 //!   id-CA-ECDH-AES-CBC-CMAC-128, 84 01?}` then `GENERAL AUTHENTICATE` `7C{80 PK_PCD}` ->
 //!   `7C{81 r_PICC, 82 T_PICC}`, KS = KDF(K || r_PICC, 1|2), T_PICC = CMAC(KS_mac, 7F49{06 OID,

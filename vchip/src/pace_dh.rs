@@ -1,6 +1,6 @@
-//! Card side of PACE with Diffie-Hellman Generic Mapping (ICAO 9303-11 §4.4.3.3.1 with DH,
-//! BSI TR-03110-2/-3), AES secure messaging, over the RFC 5114 groups of the standardized
-//! domain parameters 0, 1 and 2.
+//! Card side of PACE with Diffie-Hellman, Generic Mapping (ICAO 9303-11 §4.4.3.3.1) with AES
+//! secure messaging and Integrated Mapping (§4.4.3.3.2) with AES-128, over the RFC 5114 groups
+//! of the standardized domain parameters 0, 1 and 2.
 //!
 //! This module owns the DH groups as the chip knows them, the modular arithmetic (public-value
 //! validation, `g^x`, `g' = g^s · h`, the shared secret), the DH PACEInfo and the four
@@ -12,7 +12,7 @@
 //! or the nonce length, is all its timing shows).
 
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
-use crypto_bigint::{BoxedUint, CtLt, Odd};
+use crypto_bigint::{BoxedUint, CtLt, NonZero, Odd};
 use monid_core::tlv::{Reader, encode};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -21,6 +21,16 @@ use crate::pace::{self, AesKeys, FixedPace, PaceStep, Password};
 
 /// id-PACE-DH-GM without its last arc (0.4.0.127.0.7.2.2.4.1).
 const OID_PACE_DH_GM_PREFIX: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x01];
+/// id-PACE-DH-IM-AES-CBC-CMAC-128 (0.4.0.127.0.7.2.2.4.3.2).
+const OID_PACE_DH_IM_AES_128: [u8; 10] =
+    [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x03, 0x02];
+/// Integrated Mapping constants for AES-128 (ICAO 9303-11 §4.4.3.3.2).
+const IM_C0: [u8; 16] = [
+    0xA6, 0x68, 0x89, 0x2A, 0x7C, 0x41, 0xE3, 0xCA, 0x73, 0x9F, 0x40, 0xB0, 0x57, 0xD8, 0x59, 0x04,
+];
+const IM_C1: [u8; 16] = [
+    0xA4, 0xE1, 0x36, 0xAC, 0x72, 0x5F, 0x73, 0x8B, 0x01, 0xC1, 0xF6, 0x02, 0x17, 0xC1, 0x88, 0xAD,
+];
 
 const SW_CHAINING: u16 = 0x6884;
 
@@ -233,20 +243,58 @@ impl Arith {
         let g_new = (&gs * &BoxedMontyForm::new(h, &self.params)).retrieve();
         (!g_new.is_one().to_bool()).then(|| self.encode(&g_new))
     }
+
+    /// Integrated Mapping (AES-128): `g' = R_p(s, t)^((p-1)/q) mod p` with `R_p` the block
+    /// cipher PRF: key_0 = E(t, s), x_i = E(key_i, c1), key_(i+1) = E(key_i, c0), n blocks with
+    /// 128·n >= bits(p) + 64. `None` for bad lengths or g' = 1.
+    pub(crate) fn map_integrated(&self, s: &[u8], t: &[u8]) -> Option<Vec<u8>> {
+        if s.len() != 16 || t.len() != 16 {
+            return None;
+        }
+        let ecb = |key: &[u8], block: &[u8]| {
+            crypto::aes_cbc_encrypt(key, &[0u8; 16], block).map(Zeroizing::new)
+        };
+        let n = (self.p_len * 8 + 64).div_ceil(128);
+        let mut key = ecb(t, s)?;
+        let mut x = Zeroizing::new(Vec::with_capacity(n * 16));
+        for _ in 0..n {
+            x.extend_from_slice(&ecb(&key, &IM_C1)?);
+            key = ecb(&key, &IM_C0)?;
+        }
+        let mut big = BoxedUint::from_be_slice(&x, bits(x.len())?).ok()?;
+        let mut r = big.rem(self.p.as_nz_ref());
+        big.zeroize();
+        let q = NonZero::new(self.q.clone()).into_option()?;
+        let (cofactor, _) = self
+            .p
+            .as_ref()
+            .wrapping_sub(BoxedUint::one())
+            .div_rem_vartime(&q);
+        let g_new = self.pow(&r, &cofactor);
+        r.zeroize();
+        (!g_new.is_one().to_bool()).then(|| self.encode(&g_new))
+    }
 }
 
-/// A DH PACE configuration: Generic Mapping with AES (the key length in bytes: 16, 24, 32).
+/// A DH PACE configuration: Generic Mapping with AES (the key length in bytes: 16, 24, 32), or
+/// Integrated Mapping with AES-128.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DhPaceConfig {
     /// The group.
     pub group: DhGroup,
-    /// The AES key length in bytes.
+    /// The AES key length in bytes (16 for Integrated Mapping).
     pub key_len: usize,
+    /// Integrated Mapping (id-PACE-DH-IM-AES-CBC-CMAC-128) instead of Generic Mapping.
+    pub integrated: bool,
 }
 
 impl DhPaceConfig {
-    /// id-PACE-DH-GM-AES-CBC-CMAC-128/192/256 (content octets).
+    /// id-PACE-DH-GM-AES-CBC-CMAC-128/192/256 or id-PACE-DH-IM-AES-CBC-CMAC-128 (content
+    /// octets).
     pub fn oid(&self) -> Vec<u8> {
+        if self.integrated {
+            return OID_PACE_DH_IM_AES_128.to_vec();
+        }
         let last = match self.key_len {
             24 => 3,
             32 => 4,
@@ -350,6 +398,18 @@ pub(crate) fn step(
             Ok(DhOutcome::Next(
                 PaceStep::Nonce { password, s },
                 encode(0x80, &z),
+            ))
+        }
+        PaceStep::Nonce { password, s } if cfg.integrated => {
+            // 7C{81 t} -> 7C{}: g' = f_g(R_p(s, t)).
+            let t = Zeroizing::new(pace::ga_object(data, Some(0x81))?);
+            let generator = arith.map_integrated(&s, &t).ok_or(pace::SW_WRONG_DATA)?;
+            Ok(DhOutcome::Next(
+                PaceStep::Mapped {
+                    password,
+                    generator,
+                },
+                Vec::new(),
             ))
         }
         PaceStep::Nonce { password, s } => {

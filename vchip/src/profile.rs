@@ -355,13 +355,31 @@ impl Profile {
     /// EF.SOD are kept. The access control becomes [`AccessControl::Pace`] unless PACE was
     /// already allowed.
     #[must_use]
-    pub fn with_pace_dh(mut self, group: crate::pace_dh::DhGroup, key_len: usize) -> Self {
+    pub fn with_pace_dh(self, group: crate::pace_dh::DhGroup, key_len: usize) -> Self {
         let key_len = if matches!(key_len, 16 | 24 | 32) {
             key_len
         } else {
             16
         };
-        let cfg = crate::pace_dh::DhPaceConfig { group, key_len };
+        self.install_pace_dh(crate::pace_dh::DhPaceConfig {
+            group,
+            key_len,
+            integrated: false,
+        })
+    }
+
+    /// Switches PACE to DH Integrated Mapping on `group` (id-PACE-DH-IM-AES-CBC-CMAC-128), as
+    /// [`Profile::with_pace_dh`] does for Generic Mapping.
+    #[must_use]
+    pub fn with_pace_dh_im(self, group: crate::pace_dh::DhGroup) -> Self {
+        self.install_pace_dh(crate::pace_dh::DhPaceConfig {
+            group,
+            key_len: 16,
+            integrated: true,
+        })
+    }
+
+    fn install_pace_dh(mut self, cfg: crate::pace_dh::DhPaceConfig) -> Self {
         if self.pace.is_none() {
             self.pace = Some(CNIE_PACE);
         }

@@ -324,3 +324,70 @@ fn bsi_dh_chip_authentication_on_the_virtual_chip() {
     assert!(r.sw.is_success());
     assert_eq!(r.data, chip.file(0x011E).unwrap()[..4]);
 }
+
+#[test]
+fn pace_dh_integrated_mapping_end_to_end() {
+    for group in [DhGroup::Modp1024_160, DhGroup::Modp2048_256] {
+        let profile = Profile::cnie_td1().with_pace_dh_im(group);
+        let mut chip = VirtualChip::new(profile.clone());
+        let key = AccessKey::can(profile.can()).unwrap();
+        let raw = DocumentReader::new(key, ReadOptions::default())
+            .read(&mut chip, &())
+            .unwrap();
+        let pace = raw.link.pace.unwrap();
+        assert_eq!(pace.protocol, "id-PACE-DH-IM-AES-CBC-CMAC-128");
+        assert_eq!(pace.mapping, monid_core::pace::params::Mapping::Integrated);
+        assert_eq!(
+            pace.domain.dh_group().unwrap().standardized_id(),
+            group.parameter_id()
+        );
+        assert_eq!(raw.file(FileId::Dg1), chip.file(0x0101));
+    }
+    let mut chip = VirtualChip::new(Profile::cnie_td1().with_pace_dh_im(DhGroup::Modp1024_160));
+    let err = DocumentReader::new(AccessKey::can("000000").unwrap(), ReadOptions::default())
+        .read(&mut chip, &())
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        monid_core::Error::WrongPassword { tries_left: None }
+    ));
+}
+
+/// ICAO 9303-11 Appendix H.2 (DH IM) with the virtual chip: the appendix's password (CAN
+/// 123456), nonce s and terminal nonce t give its z and g'; the run then completes with other
+/// ephemeral keys (the appendix does not publish the chip's exponent).
+#[test]
+fn icao_h2_between_the_terminal_and_the_virtual_chip() {
+    let v = vectors();
+    let g = &v["icao_h2"];
+    let h = |k: &str| hex::decode(g[k].as_str().unwrap()).unwrap();
+    let profile = Profile::cnie_td1()
+        .with_can("123456")
+        .with_pace_dh_im(DhGroup::Modp1024_160);
+    let mut chip =
+        VirtualChip::new(profile).with_fixed_pace(&h("nonce_s"), &[0x01; 20], &[0x42; 20]);
+    let key = AccessKey::can("123456").unwrap();
+    let params = PaceParams::from_oid(&h("oid"), 0, false).unwrap();
+    let mut rng = FixedRandom::new([h("terminal_nonce_t"), vec![0x37; 20]].concat());
+    let (st, cmd) = Pace::new(params, &key).mse_set_at();
+    let (st, cmd, _) = st.on_set_at(&send(&mut chip, &cmd)).unwrap();
+    let r = send(&mut chip, &cmd);
+    assert_eq!(
+        r.data,
+        monid_core::tlv::encode(
+            0x7C,
+            &monid_core::tlv::encode(0x80, &h("encrypted_nonce_z"))
+        )
+    );
+    let (st, cmd) = st.on_nonce(&r, &mut rng).unwrap();
+    let r = send(&mut chip, &cmd);
+    assert_eq!(r.data, [0x7C, 0x00]);
+    let (st, cmd) = st.on_mapping(&r, &mut rng).unwrap();
+    assert_eq!(st.mapped_generator(), &h("mapped_g")[..]);
+    let (st, cmd) = st.on_key_agreement(&send(&mut chip, &cmd)).unwrap();
+    let (_sm, outcome) = st.finish(&send(&mut chip, &cmd)).unwrap();
+    assert_eq!(
+        outcome.mapping(),
+        monid_core::pace::params::Mapping::Integrated
+    );
+}
