@@ -363,6 +363,20 @@ fn wrong_token_and_wrong_password() {
 }
 
 #[test]
+fn mismatched_params_are_refused() {
+    let g = g2();
+    let mut params = g2_params(&g);
+    params.domain = PaceDomain::Ec(monid_core::pace::params::EcCurve::P256);
+    let (st, _) = Pace::new(params, &g2_key(&g)).mse_set_at();
+    let (st, _, _) = st.on_set_at(&ok(vec![])).unwrap();
+    let mut rng = g2_rng(&g);
+    assert!(matches!(
+        st.on_nonce(&dyn_resp(&[(0x80, &v(&g, "encrypted_nonce_z"))]), &mut rng),
+        Err(Error::InvalidInput(_))
+    ));
+}
+
+#[test]
 fn dh_params_for_every_group_and_cipher() {
     for id in 0u8..=2 {
         for last in 1u8..=4 {

@@ -356,6 +356,11 @@ impl PaceAwaitingNonce {
         let objects = dynamic_data(response, DURING_NONCE)?;
         let z = required(&objects, 0x80, DURING_NONCE)?;
         let p = &self.inner.params;
+        if p.domain.key_agreement() != p.protocol.key_agreement {
+            return Err(Error::InvalidInput(
+                "PACE: the domain parameters are not for the protocol's key agreement",
+            ));
+        }
         let cipher = p.protocol.cipher;
         let s = decrypt_nonce(cipher, &self.inner.k_pi, z)?;
         let (secret, mapping_data) = match (p.protocol.mapping, p.domain) {
