@@ -395,7 +395,7 @@ fn probe_command(mut args: ReadArgs) -> Result<u8, CliError> {
         serde_json::json!({
             "protocol": p.protocol,
             "mapping": format!("{:?}", p.mapping),
-            "curve": format!("{:?}", p.curve),
+            "curve": p.domain.to_string(),
             "password": format!("{:?}", p.password),
         })
     });
@@ -438,8 +438,8 @@ fn probe_command(mut args: ReadArgs) -> Result<u8, CliError> {
         }
         match report.pace {
             Some(p) => println!(
-                "Access control:  PACE {} ({:?} mapping, {:?}, password {:?})",
-                p.protocol, p.mapping, p.curve, p.password
+                "Access control:  PACE {} ({:?} mapping, {}, password {:?})",
+                p.protocol, p.mapping, p.domain, p.password
             ),
             None => println!("Access control:  {:?}", report.protocol),
         }

@@ -166,8 +166,8 @@ pub struct PaceReport {
     pub protocol: &'static str,
     /// The mapping.
     pub mapping: crate::pace::params::Mapping,
-    /// The curve.
-    pub curve: crate::pace::params::EcCurve,
+    /// The curve (ECDH) or group (DH).
+    pub domain: crate::pace::params::PaceDomain,
     /// The cipher PACE's secure messaging started with (chip authentication may re-key it:
     /// [`LinkReport::cipher`] is the one in use at the end).
     pub cipher: crate::crypto::SmCipher,
@@ -355,13 +355,13 @@ impl core::fmt::Debug for DocumentReader {
     }
 }
 
-/// The PACE options this version runs (ECDH: GM, IM, CAM; DH PACE is not wired yet).
+/// The PACE options this version runs (ECDH: GM, IM, CAM; DH: GM, and IM with AES-128).
 const PACE_SUPPORT: crate::pace::info::PaceSupport = crate::pace::info::PaceSupport {
     ecdh_gm: true,
     ecdh_im: true,
     ecdh_cam: true,
-    dh_gm: false,
-    dh_im: false,
+    dh_gm: true,
+    dh_im: true,
 };
 
 /// Reads EF.CardAccess (plain, at the master file, by its standard short identifier): `None`
@@ -541,7 +541,7 @@ pub fn probe(
     let pace = ch.pace_outcome().map(|o| PaceReport {
         protocol: o.protocol.name(),
         mapping: o.protocol.mapping,
-        curve: o.curve,
+        domain: o.domain,
         cipher: o.protocol.cipher,
         password: o.password,
     });
@@ -603,6 +603,9 @@ fn check_cam(
     card_security: Option<&[u8]>,
 ) -> core::result::Result<CamEvidence, String> {
     let bytes = card_security.ok_or("EF.CardSecurity could not be read")?;
+    let curve = outcome
+        .curve()
+        .ok_or("PACE-CAM ran on a domain that is not an elliptic curve")?;
     let infos = card_security_ca_infos(bytes).map_err(|e| format!("EF.CardSecurity: {e}"))?;
     let (Some(ca_ic), Some(pk_map)) = (
         outcome.chip_authentication_data.as_ref(),
@@ -615,7 +618,7 @@ fn check_cam(
         let Ok(key) = crate::ca::ChipAuthPublicKey::from_info(info) else {
             continue;
         };
-        if pace_curve(key.curve()) != Some(outcome.curve) {
+        if key.curve().and_then(pace_curve) != Some(curve) {
             continue;
         }
         tried.push(
@@ -626,7 +629,7 @@ fn check_cam(
             Ok(true) => {
                 return Ok(CamEvidence {
                     protocol: outcome.protocol.name(),
-                    curve: outcome.curve,
+                    curve,
                     key_id: info.key_id.map(u64::from),
                     chip_public_key_spki: key.spki().to_vec(),
                     chip_public_key: key.point().to_vec(),
@@ -640,8 +643,7 @@ fn check_cam(
     }
     if tried.is_empty() {
         Err(format!(
-            "EF.CardSecurity has no chip authentication key on {:?}",
-            outcome.curve
+            "EF.CardSecurity has no chip authentication key on {curve:?}"
         ))
     } else {
         Err(format!(
@@ -801,7 +803,7 @@ impl DocumentReader {
         let pace = ch.pace_outcome().map(|o| PaceReport {
             protocol: o.protocol.name(),
             mapping: o.protocol.mapping,
-            curve: o.curve,
+            domain: o.domain,
             cipher: o.protocol.cipher,
             password: o.password,
         });

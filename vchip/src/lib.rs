@@ -72,6 +72,12 @@
 //!   and MAC input to 16-byte blocks, CMAC truncated to 8 bytes; otherwise as the 3DES SM above
 //!   (PACE with 3DES: the 3DES SM above with an SSC of zero).
 //!   [`VirtualChip::with_fixed_pace`] fixes s and the chip's two private keys.
+//! - PACE with DH Generic Mapping (`pace_dh.rs`, profiles with [`Profile::with_pace_dh`]):
+//!   id-PACE-DH-GM-AES-CBC-CMAC-128/192/256 on the RFC 5114 groups (parameter ids 0, 1, 2), the
+//!   same commands and status words; public values are p's length, g' = g^s · Y_map,PCD^x_map
+//!   mod p, every terminal value is checked (1 < y < p-1, y^q = 1) and T = CMAC(KS_mac,
+//!   7F49{06 OID, 84 other value})[..8]. Integrated Mapping ([`Profile::with_pace_dh_im`],
+//!   id-PACE-DH-IM-AES-CBC-CMAC-128): step 2 `7C{81 t}` -> `7C{}`, g' = R_p(s, t)^((p-1)/q).
 //! - Chip Authentication, §6.2 (under SM, after BAC or PACE): v2 `MSE:Set AT` `00 22 41 A4 {80
 //!   id-CA-ECDH-AES-CBC-CMAC-128, 84 01?}` then `GENERAL AUTHENTICATE` `7C{80 PK_PCD}` ->
 //!   `7C{81 r_PICC, 82 T_PICC}`, KS = KDF(K || r_PICC, 1|2), T_PICC = CMAC(KS_mac, 7F49{06 OID,
@@ -79,6 +85,8 @@
 //!   1|2). The response is protected with the old keys, then the session switches to the new
 //!   ones with SSC 0. Outside SM: **6982**. [`VirtualChip::with_fixed_ca_nonce`] fixes r_PICC.
 //!   `MSE:Set DST/AT` for Terminal Authentication (`81 B6`, `81 A4`) are accepted and ignored.
+//!   With a DH key (`ca_dh.rs`, [`Profile::with_chip_authentication_dh`]): v2 only, OID
+//!   id-CA-DH-AES-CBC-CMAC-128, T_PICC over `7F49{06 OID, 84 PK_PCD}`; `MSE:Set KAT` **6A86**.
 //! - Active Authentication, §6.1: `INTERNAL AUTHENTICATE` `00 88 00 00 08 <challenge> 00` (under
 //!   SM) -> ECDSA P-256 over SHA-256(challenge), plain `r || s` (64 bytes, RFC 6979
 //!   deterministic) with the DG15 key. Before access control **6982**; a challenge not 8 bytes
@@ -104,6 +112,10 @@
 //!   EF.CardAccess (CA and AA still work under BAC).
 //! - [`Profile::icao_appendix_g1`]: the Appendix G.1 document (T22000129, 640812, 101031), PACE
 //!   with the MRZ.
+//! - [`Profile::cnie_td1_dh`] (DH GM, 1024/160, AES-128), [`Profile::cnie_td1_dh_2048`] (DH GM,
+//!   2048/224, AES-256): the CNIE with a DH-only EF.CardAccess (DG14 and EF.SOD unchanged);
+//!   [`Profile::cnie_td1_dh_ca`]: also DH chip authentication (DG14 rebuilt, so EF.SOD no longer
+//!   covers it).
 //! - Options: [`Profile::with_pace_password`] (CAN, PIN or MRZ; adds PACE to a BAC profile),
 //!   [`Profile::with_can`], [`Profile::with_pin`], [`Profile::with_pace`] (any [`PaceConfig`];
 //!   DG14 keeps its signed PACEInfo), [`Profile::with_pace_curve`] (GM, AES),
@@ -148,6 +160,7 @@
 #![warn(missing_docs)]
 
 mod aa;
+mod ca_dh;
 mod chip;
 mod cmd;
 mod crypto;
@@ -156,6 +169,7 @@ mod lds;
 mod link;
 mod misbehave;
 mod pace;
+mod pace_dh;
 mod profile;
 
 pub use chip::VirtualChip;
@@ -164,6 +178,7 @@ pub use lds::check_digit;
 pub use link::{LinkModel, LinkStats};
 pub use misbehave::Misbehaviour;
 pub use pace::{PaceCipher, PaceConfig, PaceMapping, Password};
+pub use pace_dh::{DhGroup, DhPaceConfig};
 pub use profile::{
     AID_EMRTD, AccessControl, CNIE_CAN, FID_ATR_INFO, FID_CARD_ACCESS, FID_CARD_SECURITY, FID_COM,
     FID_SOD, Profile, SfiRefusal, fid_dg,
