@@ -174,6 +174,8 @@ enum Df {
     #[default]
     Mf,
     Emrtd,
+    /// Another application listed in the profile (no files).
+    Other,
 }
 
 /// Volatile card state, cleared by a reset.
@@ -672,6 +674,7 @@ impl VirtualChip {
         let loc = match self.state.df {
             Df::Mf => Location::Mf,
             Df::Emrtd => Location::Emrtd,
+            Df::Other => return None,
         };
         self.profile
             .files
@@ -683,6 +686,7 @@ impl VirtualChip {
         let loc = match self.state.df {
             Df::Mf => Location::Mf,
             Df::Emrtd => Location::Emrtd,
+            Df::Other => return None,
         };
         self.profile
             .files
@@ -699,16 +703,19 @@ impl VirtualChip {
                 if apdu.data.is_empty() {
                     return Resp::sw(SW_WRONG_LENGTH);
                 }
-                if apdu.data != AID_EMRTD {
+                self.state.df = if apdu.data == AID_EMRTD {
+                    Df::Emrtd
+                } else if self.profile.other_applications.contains(&apdu.data) {
+                    Df::Other
+                } else {
                     return Resp::sw(SW_NOT_FOUND);
-                }
-                self.state.df = Df::Emrtd;
+                };
                 self.state.ef = None;
                 match apdu.p2 {
                     0x0C => Resp::sw(SW_OK),
                     // FCI (P2=00) or FCP (P2=04) with the DF name.
-                    0x00 => Resp::ok(encode(0x6F, &encode(0x84, &AID_EMRTD))),
-                    _ => Resp::ok(encode(0x62, &encode(0x84, &AID_EMRTD))),
+                    0x00 => Resp::ok(encode(0x6F, &encode(0x84, &apdu.data))),
+                    _ => Resp::ok(encode(0x62, &encode(0x84, &apdu.data))),
                 }
             }
             0x00 | 0x02 => {
