@@ -39,6 +39,12 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("crl", targets::crl),
     ("master_list", targets::master_list),
     ("spki_verify", targets::spki_verify),
+    ("ef_dir", targets::ef_dir),
+    ("card_access", targets::card_access),
+    ("dg14", targets::dg14),
+    ("active_auth", targets::active_auth),
+    ("pace_terminal", targets::pace_terminal),
+    ("pace_dh", targets::pace_dh),
 ];
 
 /// Decoder panics caught by `monid_core::face` (counted, not failures: see

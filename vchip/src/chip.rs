@@ -174,6 +174,8 @@ enum Df {
     #[default]
     Mf,
     Emrtd,
+    /// Another application listed in the profile (no files).
+    Other,
 }
 
 /// Volatile card state, cleared by a reset.
@@ -667,10 +669,11 @@ impl VirtualChip {
         mf_public || self.profile.access == AccessControl::None || self.state.session.is_some()
     }
 
-    fn current_location(&self) -> Location {
+    fn current_location(&self) -> Option<Location> {
         match self.state.df {
-            Df::Mf => Location::Mf,
-            Df::Emrtd => Location::Emrtd,
+            Df::Mf => Some(Location::Mf),
+            Df::Emrtd => Some(Location::Emrtd),
+            Df::Other => None,
         }
     }
 
@@ -678,6 +681,7 @@ impl VirtualChip {
         let loc = match self.state.df {
             Df::Mf => Location::Mf,
             Df::Emrtd => Location::Emrtd,
+            Df::Other => return None,
         };
         self.profile
             .files
@@ -689,6 +693,7 @@ impl VirtualChip {
         let loc = match self.state.df {
             Df::Mf => Location::Mf,
             Df::Emrtd => Location::Emrtd,
+            Df::Other => return None,
         };
         self.profile
             .files
@@ -705,16 +710,19 @@ impl VirtualChip {
                 if apdu.data.is_empty() {
                     return Resp::sw(SW_WRONG_LENGTH);
                 }
-                if apdu.data != AID_EMRTD {
+                self.state.df = if apdu.data == AID_EMRTD {
+                    Df::Emrtd
+                } else if self.profile.other_applications.contains(&apdu.data) {
+                    Df::Other
+                } else {
                     return Resp::sw(SW_NOT_FOUND);
-                }
-                self.state.df = Df::Emrtd;
+                };
                 self.state.ef = None;
                 match apdu.p2 {
                     0x0C => Resp::sw(SW_OK),
                     // FCI (P2=00) or FCP (P2=04) with the DF name.
-                    0x00 => Resp::ok(encode(0x6F, &encode(0x84, &AID_EMRTD))),
-                    _ => Resp::ok(encode(0x62, &encode(0x84, &AID_EMRTD))),
+                    0x00 => Resp::ok(encode(0x6F, &encode(0x84, &apdu.data))),
+                    _ => Resp::ok(encode(0x62, &encode(0x84, &apdu.data))),
                 }
             }
             0x00 | 0x02 => {
@@ -794,8 +802,8 @@ impl VirtualChip {
         sendable: usize,
     ) -> Result<(Vec<u8>, bool), u16> {
         let content = self
-            .profile
-            .file_at(fid, self.current_location())
+            .current_location()
+            .and_then(|loc| self.profile.file_at(fid, loc))
             .ok_or(SW_NO_EF)?;
         let len = content.len();
         if offset >= len {

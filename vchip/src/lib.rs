@@ -21,10 +21,11 @@
 //!   length answers **6700** (and ends an SM session). CLA `00` is plain, `0C` is secure
 //!   messaging, anything else is **6E00**. Unknown INS: **6D00**.
 //! - `SELECT` (`A4`): `04 0C <AID>` selects the eMRTD application `A0000002471001`
-//!   (`04 00` returns an FCI `6F{84 AID}`, `04 04` an FCP `62{84 AID}`; unknown AID **6A82**);
+//!   (`04 00` returns an FCI `6F{84 AID}`, `04 04` an FCP `62{84 AID}`; unknown AID **6A82**),
+//!   and any other application the profile lists ([`Profile::with_application`], no files);
 //!   `02 0C <FID>` and `00 0C <FID>` select an EF of the current DF (`P2=04`/`00` return an
 //!   FCP/FCI with size `80`, descriptor `82`, FID `83`); `00 0C` with no data or `3F00` selects
-//!   the MF. EFs are looked up in the current DF only: EF.ATR/INFO (`2F01`) and EF.CardAccess
+//!   the MF. EFs are looked up in the current DF only: EF.ATR/INFO (`2F01`), EF.DIR (`2F00`, SFI `1E`) and EF.CardAccess
 //!   (`011C`, SFI `1C`) under the MF, EF.COM, the DGs and EF.SOD under the application. Unknown file **6A82**; bad P1/P2 **6A86**.
 //! - `READ BINARY` (`B0`): 15-bit offset in P1-P2, or `P1 = 80|SFI` with the offset in P2 (this
 //!   also selects the EF; SFIs: EF.COM 1E, DGn n, EF.SOD 1D, EF.ATR/INFO 01). Le past the end:
@@ -108,6 +109,10 @@
 //!   DSC-BP256X (`test-vectors/pki/make-card-security.sh`), with the CA key (keyId 1) and one
 //!   PACE-CAM key per other curve (keyId = parameter id, derived from a label:
 //!   [`Profile::card_security_content`]). All keys are TEST-ONLY and committed or derived.
+//! - [`Profile::cnie_td1_multi_app`]: the same card with an EF.DIR (2F00, SFI 1E, in the MF)
+//!   listing the eMRTD application, the LDS2 travel records application (absent: **6A82**) and
+//!   the eID application (present, no files); [`Profile::with_ef_dir`],
+//!   [`Profile::with_application`].
 //! - [`Profile::cnie_td1_bac`]: the same card, same files and EF.SOD, BAC only and no
 //!   EF.CardAccess (CA and AA still work under BAC).
 //! - [`Profile::icao_appendix_g1`]: the Appendix G.1 document (T22000129, 640812, 101031), PACE
@@ -180,6 +185,6 @@ pub use misbehave::Misbehaviour;
 pub use pace::{PaceCipher, PaceConfig, PaceMapping, Password};
 pub use pace_dh::{DhGroup, DhPaceConfig};
 pub use profile::{
-    AID_EMRTD, AccessControl, CNIE_CAN, FID_ATR_INFO, FID_CARD_ACCESS, FID_CARD_SECURITY, FID_COM,
-    FID_SOD, Profile, SfiRefusal, fid_dg,
+    AID_EID, AID_EMRTD, AID_LDS2_TRAVEL_RECORDS, AccessControl, CNIE_CAN, FID_ATR_INFO,
+    FID_CARD_ACCESS, FID_CARD_SECURITY, FID_COM, FID_DIR, FID_SOD, Profile, SfiRefusal, fid_dg,
 };

@@ -29,6 +29,14 @@ pub const FID_COM: u16 = 0x011E;
 pub const FID_SOD: u16 = 0x011D;
 /// The eMRTD application identifier (LDS1).
 pub const AID_EMRTD: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+/// File identifier of EF.DIR (in the MF, SFI 1E, readable in plain: the application list).
+pub const FID_DIR: u16 = 0x2F00;
+/// The LDS2 travel records application identifier (ICAO 9303-10 §4): listed in the
+/// multi-application profile's EF.DIR but absent (SELECT answers 6A82).
+pub const AID_LDS2_TRAVEL_RECORDS: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x20, 0x01];
+/// The German eID application identifier (BSI TR-03110-4): present, without files, in the
+/// multi-application profile.
+pub const AID_EID: [u8; 9] = [0xE8, 0x07, 0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x02];
 
 /// File identifier of data group `n` (1..=16): 0x0100 + n.
 pub const fn fid_dg(n: u8) -> u16 {
@@ -147,6 +155,9 @@ pub struct Profile {
     /// A DH chip authentication key ([`crate::ca_dh`]), used instead of `ca` when set.
     pub(crate) ca_dh: Option<crate::ca_dh::DhCaKey>,
     pub(crate) aa_key: Option<Vec<u8>>,
+    /// Applications other than the eMRTD one that SELECT by AID finds (they hold no files).
+    #[zeroize(skip)]
+    pub(crate) other_applications: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for Profile {
@@ -341,6 +352,7 @@ impl Profile {
             cam_keys: Vec::new(),
             ca_dh: None,
             aa_key: None,
+            other_applications: Vec::new(),
         }
     }
 
@@ -501,6 +513,29 @@ impl Profile {
     /// The DH PACE configuration, when the chip runs DH PACE.
     pub fn pace_dh_config(&self) -> Option<crate::pace_dh::DhPaceConfig> {
         self.pace_dh
+    }
+
+    /// The card of [`Profile::cnie_td1`] (PACE-CAN only, same files and EF.SOD) as a
+    /// multi-application card: an EF.DIR in the MF (FID 2F00, SFI 1E) lists the eMRTD
+    /// application (label "eMRTD"), the LDS2 travel records application
+    /// [`AID_LDS2_TRAVEL_RECORDS`] (label "LDS2 TRAVEL", **absent**: SELECT answers 6A82) and
+    /// the eID application [`AID_EID`] (label "eID", present without files).
+    pub fn cnie_td1_multi_app() -> Profile {
+        let dir = [
+            (&AID_EMRTD[..], "eMRTD"),
+            (&AID_LDS2_TRAVEL_RECORDS[..], "LDS2 TRAVEL"),
+            (&AID_EID[..], "eID"),
+        ]
+        .iter()
+        .flat_map(|(aid, label)| {
+            let mut t = monid_core::tlv::encode(0x4F, aid);
+            t.extend(monid_core::tlv::encode(0x50, label.as_bytes()));
+            monid_core::tlv::encode(0x61, &t)
+        })
+        .collect();
+        Profile::cnie_td1()
+            .with_ef_dir(dir)
+            .with_application(&AID_EID)
     }
 
     /// The same card as [`Profile::cnie_td1`] (same files, same EF.SOD) but with **BAC only**
@@ -1017,6 +1052,33 @@ impl Profile {
                     content: lds::atr_info(cmd, rsp),
                 },
             );
+        }
+        self
+    }
+
+    /// Installs EF.DIR in the MF (FID 2F00, SFI 1E, readable in plain) with these bytes, or
+    /// replaces it.
+    #[must_use]
+    pub fn with_ef_dir(mut self, content: Vec<u8>) -> Self {
+        self.files.retain(|f| f.fid != FID_DIR);
+        self.files.insert(
+            0,
+            File {
+                fid: FID_DIR,
+                sfi: Some(0x1E),
+                location: Location::Mf,
+                content,
+            },
+        );
+        self
+    }
+
+    /// Adds an application other than the eMRTD one that SELECT by AID (`00 A4 04 xx`) finds;
+    /// it holds no files.
+    #[must_use]
+    pub fn with_application(mut self, aid: &[u8]) -> Self {
+        if aid != AID_EMRTD && !self.other_applications.iter().any(|a| a == aid) {
+            self.other_applications.push(aid.to_vec());
         }
         self
     }
