@@ -64,7 +64,7 @@ fn chip_scalar(len: usize, fill: u8) -> Vec<u8> {
 fn seed(index: usize, sc: &PaceScenario) -> Vec<u8> {
     let params = PaceParams::from_oid(&hex(sc.oid), sc.parameter_id, false).unwrap();
     let (curve, cipher, mapping) = (
-        params.curve,
+        params.curve().unwrap(),
         params.protocol.cipher,
         params.protocol.mapping,
     );
