@@ -925,4 +925,56 @@ mod tests {
         }
         assert!(n > 200, "{n}");
     }
+    #[test]
+    fn cose_wg_examples() {
+        let path = format!(
+            "{}/../test-vectors/cose/cose-wg-sign1.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let v: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut key = vec![4u8];
+        key.extend(hex::decode(v["key"]["x"].as_str().unwrap()).unwrap());
+        key.extend(hex::decode(v["key"]["y"].as_str().unwrap()).unwrap());
+        let case = |title: &str| {
+            let c = v["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["title"].as_str().unwrap().starts_with(title))
+                .unwrap()
+                .clone();
+            let tbs = c["tbs"].as_str().map(|t| hex::decode(t).unwrap());
+            (hex::decode(c["cbor"].as_str().unwrap()).unwrap(), tbs)
+        };
+        // sign-pass-03: untagged is refused; tagged, it verifies and the Sig_structure matches.
+        let (untagged, tbs) = case("sign-pass-03");
+        assert!(matches!(
+            parse_sign1(&untagged, 1000),
+            Err(CoseError::Malformed(_))
+        ));
+        let mut tagged = vec![0xD2];
+        tagged.extend_from_slice(&untagged);
+        let s = parse_sign1(&tagged, 1000).unwrap();
+        assert_eq!(s.tbs_data(b""), tbs.unwrap());
+        assert_eq!(
+            sig_structure(&PROTECTED_ES256, b"This is the content."),
+            s.tbs_data(b"")
+        );
+        verify_es256(&s, &key).unwrap();
+        // ECDSA-01: protected {1: -7, 3: 0} verifies.
+        let (bytes, tbs) = case("ECDSA-01");
+        let s = parse_sign1(&bytes, 1000).unwrap();
+        assert_eq!(s.tbs_data(b""), tbs.unwrap());
+        verify_es256(&s, &key).unwrap();
+        // sign-fail-02: payload changed.
+        let (bytes, _) = case("sign-fail-02");
+        let s = parse_sign1(&bytes, 1000).unwrap();
+        assert_eq!(verify_es256(&s, &key), Err(CoseError::BadSignature));
+        // sign-pass-01: alg only unprotected; monid requires it protected.
+        let (bytes, _) = case("sign-pass-01");
+        assert!(matches!(
+            parse_sign1(&bytes, 1000),
+            Err(CoseError::Unsupported(_) | CoseError::Malformed(_))
+        ));
+    }
 }
