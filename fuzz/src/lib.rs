@@ -13,6 +13,7 @@
 
 use std::sync::atomic::AtomicU64;
 
+pub mod keys_targets;
 pub mod targets;
 
 /// A target: takes any bytes, must return.
@@ -45,6 +46,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("active_auth", targets::active_auth),
     ("pace_terminal", targets::pace_terminal),
     ("pace_dh", targets::pace_dh),
+    ("sealed_keystore", keys_targets::sealed_keystore),
+    ("enrolment", keys_targets::enrolment),
 ];
 
 /// Decoder panics caught by `monid_core::face` (counted, not failures: see
