@@ -94,6 +94,7 @@ fn cnie() -> Document {
         },
         chip: ChipEvidence::default(),
         stats: ReadStats::default(),
+        applications: None,
     };
     let mut store = TrustStore::new();
     for c in ["csca-uto-old", "csca-ma", "link-uto-new-by-old"] {

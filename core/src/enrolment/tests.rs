@@ -459,6 +459,7 @@ fn cnie(skip: &[FileId]) -> Document {
         },
         chip: ChipEvidence::default(),
         stats: ReadStats::default(),
+        applications: None,
     })
 }
 
