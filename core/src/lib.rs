@@ -93,6 +93,7 @@ pub mod manual;
 pub mod mrz;
 pub mod pace;
 pub mod pki;
+pub mod qr;
 pub mod rand;
 pub mod reader;
 pub mod sm;

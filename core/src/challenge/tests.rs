@@ -585,3 +585,41 @@ fn claim_vocabulary() {
     assert_eq!(Claim::Photo.data_group(), 2);
     assert_eq!(Level::from_name("device"), Some(Level::DeviceAsserted));
 }
+
+#[test]
+fn qr_sizes_of_both_forms() {
+    let s = signer("police");
+    let minimal = ChallengeRequest {
+        purpose: "Connexion".into(),
+        claims: vec![ClaimRequest {
+            claim: Claim::AgeOver18,
+            level: Level::DeviceAsserted,
+        }],
+        assurance: Assurance::CHIP_READ,
+        response_uri: "https://police.ma/r".into(),
+        lifetime_secs: 300,
+        rp_key: rp_key(),
+    };
+    let mut sizes = Vec::new();
+    for (name, req) in [("typical", request()), ("minimal", minimal)] {
+        for form in [Form::Full, Form::Compact] {
+            let i = issue(&s, &req, form, NOW, &mut rng()).unwrap();
+            let q = crate::qr::Qr::new(&i.qr_text).unwrap();
+            let info = q.info();
+            assert_eq!(info.bytes, i.cose.len());
+            assert_eq!(info.chars, i.qr_text.len());
+            println!(
+                "{name:8} {form:?}: COSE {} bytes, QR text {} chars, version {} ({} modules)",
+                info.bytes, info.chars, info.version, info.modules
+            );
+            sizes.push((form, info));
+        }
+    }
+    // Compact challenges stay small; the full form carries a ~500-byte certificate.
+    for (form, info) in sizes {
+        match form {
+            Form::Compact => assert!(info.version <= 13, "{info:?}"),
+            Form::Full => assert!(info.version <= 25, "{info:?}"),
+        }
+    }
+}
