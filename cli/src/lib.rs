@@ -5,7 +5,7 @@
 //! summary ([`summary`]), the progress bar ([`progress`]), the redacted APDU trace ([`trace`]),
 //! the glue to the core's reader ([`session`]), the exit codes ([`exit`]), passive
 //! authentication's trust loading ([`trust`]), rendering ([`verify`]) and clock ([`clock`]),
-//! and the file inspector ([`inspect`]).
+//! the file inspector ([`inspect`]) and QR challenges ([`qr`]).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -17,6 +17,7 @@ pub mod keys;
 pub mod output;
 pub mod pcsc;
 pub mod progress;
+pub mod qr;
 pub mod session;
 pub mod summary;
 pub mod trace;
