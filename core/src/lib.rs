@@ -18,6 +18,10 @@
 //!
 //!  Document (document)              the parsed view; verify() runs passive authentication:
 //!      `-- pki                      BER/CMS, certificates, trust stores, chains, signatures
+//!
+//!  challenge                        relying party's QR challenge: issue, scan (chain, signature)
+//!      |-- cose, base45             COSE_Sign1 ES256, deterministic/bounded CBOR; QR text
+//!      `-- qr                       QR symbol (level M), SVG and terminal rendering
 //! ```
 //!
 //! ## Contract: threading and cancellation
@@ -77,7 +81,9 @@ pub mod aa;
 pub mod access;
 pub mod apdu;
 pub mod bac;
+pub mod base45;
 pub mod ca;
+pub mod challenge;
 pub mod channel;
 pub mod cose;
 pub mod crypto;
@@ -92,6 +98,7 @@ pub mod manual;
 pub mod mrz;
 pub mod pace;
 pub mod pki;
+pub mod qr;
 pub mod rand;
 pub mod reader;
 pub mod sm;

@@ -14,6 +14,7 @@
 use std::sync::atomic::AtomicU64;
 
 pub mod keys_targets;
+pub mod challenge;
 pub mod targets;
 
 /// A target: takes any bytes, must return.
@@ -48,6 +49,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("pace_dh", targets::pace_dh),
     ("sealed_keystore", keys_targets::sealed_keystore),
     ("enrolment", keys_targets::enrolment),
+    ("challenge", challenge::challenge),
 ];
 
 /// Decoder panics caught by `monid_core::face` (counted, not failures: see
