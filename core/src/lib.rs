@@ -95,6 +95,7 @@ pub mod reader;
 pub mod sm;
 pub mod tlv;
 pub mod transport;
+pub mod tz;
 
 pub use error::{ChipError, Error, ErrorKind, Result};
 pub use transport::{CancelToken, Transport, TransportError, TransportInfo};
