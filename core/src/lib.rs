@@ -79,6 +79,7 @@ pub mod apdu;
 pub mod bac;
 pub mod ca;
 pub mod channel;
+pub mod cose;
 pub mod crypto;
 pub mod document;
 pub mod error;
