@@ -93,6 +93,7 @@ pub mod pace;
 pub mod pki;
 pub mod rand;
 pub mod reader;
+pub mod receipt;
 pub mod sm;
 pub mod tlv;
 pub mod transport;
