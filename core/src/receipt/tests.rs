@@ -885,3 +885,184 @@ fn wycheproof_aes256_gcm() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Wire-format vectors (test-vectors/receipt/wire_vectors.json)
+
+/// QR alphanumeric-mode capacity (characters) at error-correction level M, versions 1..=40
+/// (ISO/IEC 18004:2015 Table 7).
+pub(crate) const QR_ALNUM_M: [usize; 40] = [
+    20, 38, 61, 90, 122, 154, 178, 221, 262, 311, 366, 419, 483, 528, 600, 656, 734, 816, 909, 970,
+    1035, 1134, 1248, 1326, 1451, 1542, 1637, 1732, 1839, 1994, 2113, 2238, 2369, 2506, 2632, 2780,
+    2894, 3054, 3220, 3391,
+];
+
+/// RFC 9285 base45 (test-side encoder, for the QR size figure).
+pub(crate) fn base45(data: &[u8]) -> String {
+    const A: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+    let mut out = String::new();
+    for c in data.chunks(2) {
+        let (mut n, digits) = match c {
+            [a, b] => (usize::from(*a) * 256 + usize::from(*b), 3),
+            [a] => (usize::from(*a), 2),
+            _ => unreachable!(),
+        };
+        for _ in 0..digits {
+            out.push(char::from(A[n % 45]));
+            n /= 45;
+        }
+    }
+    out
+}
+
+pub(crate) fn qr_version_m(chars: usize) -> Option<usize> {
+    QR_ALNUM_M.iter().position(|c| *c >= chars).map(|v| v + 1)
+}
+
+struct VectorCase {
+    name: &'static str,
+    claims: Vec<(Claim, Level)>,
+    assurance: u8,
+    nonce: [u8; 16],
+    rp_label: &'static str,
+    ed_label: &'static str,
+}
+
+fn wire_vectors() -> Json {
+    use serde_json::json;
+    fn hx(b: impl AsRef<[u8]>) -> String {
+        hex::encode(b)
+    }
+    let device_private = label_scalar(DEVICE_LABEL);
+    let values = asserted_values();
+    let enrolment_id: [u8; 32] = Sha256::digest(b"monid test enrolment record").into();
+    let cases = [
+        VectorCase {
+            name: "device_asserted",
+            claims: vec![
+                (Claim::AgeOver18, Level::DeviceAsserted),
+                (Claim::Names, Level::DeviceAsserted),
+            ],
+            assurance: 0,
+            nonce: arr(&Sha256::digest(b"nonce a")[..16]),
+            rp_label: "monid test rp ephemeral a",
+            ed_label: "monid test device ephemeral a",
+        },
+        VectorCase {
+            name: "chip_verifiable",
+            claims: vec![
+                (Claim::Names, Level::ChipVerifiable),
+                (Claim::Photo, Level::ChipVerifiable),
+            ],
+            assurance: ASSURANCE_CHIP_READ | ASSURANCE_CHIP_GENUINE | ASSURANCE_FACE_MATCH,
+            nonce: arr(&Sha256::digest(b"nonce b")[..16]),
+            rp_label: "monid test rp ephemeral b",
+            ed_label: "monid test device ephemeral b",
+        },
+    ];
+    let live_capture = b"monid test live capture (stands for the platform's camera frame)";
+    let mut out_cases = Vec::new();
+    for c in &cases {
+        let rp_private = label_scalar(c.rp_label);
+        let rp_key: [u8; 33] = sec1(&rp_private, true).try_into().unwrap();
+        let challenge = issue_challenge(c.nonce, NOW - 30, &c.claims, c.assurance, &rp_key);
+        let input = ChallengeInput {
+            bytes: &challenge,
+            nonce: c.nonce,
+            rp_id: "bank.example.ma",
+            claims: c.claims.clone(),
+            assurance: c.assurance,
+            rp_key,
+        };
+        let aa = aa_challenge(&challenge, &device_key());
+        let doc = cnie_document(Some(aa));
+        let mut b = ReceiptBuilder::new(input, NOW);
+        if c.assurance != 0 {
+            b = b.document(&doc).face(face_result(), live_capture);
+        } else {
+            b = b.enrolment(&values, enrolment_id);
+        }
+        let payload = b.payload(&device_key()).unwrap();
+        let receipt = b.sign(&keys(), "device", &CancelToken::new()).unwrap();
+        let ed = label_scalar(c.ed_label);
+        let envelope = encrypt::seal_with(&receipt, &challenge, &c.nonce, &rp_key, &ed).unwrap();
+        let qr = base45(&envelope);
+        out_cases.push(json!({
+            "name": c.name,
+            "challenge": hx(&challenge),
+            "rp_ephemeral_private": hx(rp_private),
+            "rp_ephemeral_public": hx(rp_key),
+            "device_ephemeral_private": hx(ed),
+            "device_ephemeral_public": hx(sec1(&ed, false)),
+            "created_at": NOW,
+            "aa_challenge": hx(aa),
+            "payload": hx(payload.as_slice()),
+            "receipt": hx(receipt.as_slice()),
+            "envelope": hx(&envelope),
+            "sizes": {
+                "challenge": challenge.len(),
+                "receipt": receipt.len(),
+                "envelope": envelope.len(),
+                "envelope_base45_chars": qr.len(),
+                "qr_version_level_m_alphanumeric": qr_version_m(qr.len() + 4),
+            },
+        }));
+    }
+    let leaf = std::fs::read(vectors_dir().join("receipt/rp_leaf.der")).unwrap();
+    let root = std::fs::read(vectors_dir().join("receipt/rp_root.der")).unwrap();
+    let aa_key = std::fs::read(vectors_dir().join("../vchip/assets/aa_p256_private.bin")).unwrap();
+    json!({
+        "source": "Generated by monid-core's test receipt::tests::wire_vectors (MONID_WRITE_VECTORS=1 cargo test -p monid-core --lib receipt::tests::wire_vectors) from fixed inputs: every private key is SHA-256 of its label, ECDSA signatures are RFC 6979 deterministic (p256), the device ephemeral key is fixed, so the bytes are stable. Checked independently by scripts/py/monid_wire.py. Wire format: docs/wire-format.md.",
+        "keys": {
+            "device_private": hx(device_private),
+            "device_private_label": DEVICE_LABEL,
+            "device_public": hx(device_key()),
+            "rp_leaf_private": hx(label_scalar("monid test rp leaf")),
+            "rp_leaf_private_label": "monid test rp leaf",
+            "rp_root_private_label": "monid test rp root",
+            "rp_leaf_cert": hx(&leaf),
+            "rp_root_cert": hx(&root),
+            "chip_aa_private": hx(&aa_key),
+            "chip_aa_private_source": "vchip/assets/aa_p256_private.bin (the virtual CNIE's DG15 key)",
+        },
+        "inputs": {
+            "created_at": NOW,
+            "created_at_casablanca_date": "2025-11-25",
+            "enrolment_id": hx(enrolment_id),
+            "asserted": {
+                "primary": "EL AMRANI", "secondary": "YASMINE", "birth_date": "2007-11-26",
+            },
+            "face": {
+                "engine_id": "org.example.facematch", "engine_version": "2.1.0",
+                "score_milli": 912, "threshold_milli": 800, "decision": true, "liveness": 1,
+            },
+            "live_capture": hx(live_capture),
+            "document": "test-vectors/pki/data/cnie_td1/{dg1,dg2,dg11,dg14,dg15}.bin and test-vectors/pki/sod/cnie_td1.dsc-p256.sod, read with PACE, AA over aa_challenge",
+        },
+        "cases": out_cases,
+    })
+}
+
+/// The committed vectors are what the code produces today (set MONID_WRITE_VECTORS=1 to
+/// rewrite them after a deliberate wire-format change), and they open and parse.
+#[test]
+fn wire_vectors_are_stable() {
+    let v = wire_vectors();
+    let path = vectors_dir().join("receipt/wire_vectors.json");
+    let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
+    if std::env::var_os("MONID_WRITE_VECTORS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        committed == text,
+        "wire_vectors.json differs from what the code produces"
+    );
+    for c in v["cases"].as_array().unwrap() {
+        let rp: [u8; 32] = arr(&h(&c["rp_ephemeral_private"]));
+        let signed = open_envelope(&h(&c["envelope"]), &rp, &h(&c["challenge"])).unwrap();
+        assert_eq!(signed.to_vec(), h(&c["receipt"]));
+        parse_receipt(&signed).unwrap().verify_signature().unwrap();
+        eprintln!("{}: {}", c["name"], c["sizes"]);
+    }
+}
