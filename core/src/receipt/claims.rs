@@ -1,5 +1,5 @@
-//! Claim disclosure: the claim vocabulary, the two disclosure levels, the values a
-//! device-asserted claim carries, and the consent screen's list of what a chip-verifiable claim
+//! Claim disclosure: the values a device-asserted claim carries (the vocabulary, [`Claim`] and
+//! [`Level`], is the challenge's), and the consent screen's list of what a chip-verifiable claim
 //! sends.
 //!
 //! This module owns mapping a requested claim to the data group behind it, deriving a
@@ -13,100 +13,20 @@ use crate::document::Document;
 use crate::mrz::CivilDate;
 use crate::tz;
 
-/// A claim a relying party may request (wire values 1..=9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Claim {
-    /// Primary and secondary identifiers (DG1).
-    Names = 1,
-    /// Date of birth (DG1).
-    BirthDate = 2,
-    /// Age at least 18 (DG1).
-    AgeOver18 = 3,
-    /// Age at least 21 (DG1).
-    AgeOver21 = 4,
-    /// Nationality (DG1).
-    Nationality = 5,
-    /// Document number (DG1).
-    DocumentNumber = 6,
-    /// Date of expiry (DG1).
-    DocumentExpiry = 7,
-    /// Permanent address (DG11).
-    Address = 8,
-    /// Face image (DG2), chip-verifiable only.
-    Photo = 9,
-}
+pub use crate::challenge::{Claim, Level};
 
-impl Claim {
-    /// The claim for a wire value.
-    pub fn from_u64(v: u64) -> Option<Claim> {
-        Some(match v {
-            1 => Claim::Names,
-            2 => Claim::BirthDate,
-            3 => Claim::AgeOver18,
-            4 => Claim::AgeOver21,
-            5 => Claim::Nationality,
-            6 => Claim::DocumentNumber,
-            7 => Claim::DocumentExpiry,
-            8 => Claim::Address,
-            9 => Claim::Photo,
-            _ => return None,
-        })
-    }
-
-    /// The wire value.
-    pub fn as_u64(self) -> u64 {
-        self as u64
-    }
-
-    /// The data group a chip-verifiable disclosure of this claim sends.
-    pub fn data_group(self) -> u8 {
-        match self {
-            Claim::Address => 11,
-            Claim::Photo => 2,
-            _ => 1,
-        }
-    }
-
-    /// A short English label for consent screens.
-    pub fn label(self) -> &'static str {
-        match self {
-            Claim::Names => "names",
-            Claim::BirthDate => "date of birth",
-            Claim::AgeOver18 => "age over 18",
-            Claim::AgeOver21 => "age over 21",
-            Claim::Nationality => "nationality",
-            Claim::DocumentNumber => "document number",
-            Claim::DocumentExpiry => "document expiry date",
-            Claim::Address => "address",
-            Claim::Photo => "photo",
-        }
-    }
-}
-
-/// How a claim is disclosed (wire values 1 and 2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Level {
-    /// The whole data group and EF.SOD are sent; the relying party checks the issuer's
-    /// signature itself.
-    ChipVerifiable = 1,
-    /// Only the derived value is sent, signed by the device key and backed by an enrolment
-    /// record the relying party accepted earlier.
-    DeviceAsserted = 2,
-}
-
-impl Level {
-    /// The level for a wire value.
-    pub fn from_u64(v: u64) -> Option<Level> {
-        match v {
-            1 => Some(Level::ChipVerifiable),
-            2 => Some(Level::DeviceAsserted),
-            _ => None,
-        }
-    }
-
-    /// The wire value.
-    pub fn as_u64(self) -> u64 {
-        self as u64
+/// A short English label for a claim on the consent screen.
+pub fn claim_label(claim: Claim) -> &'static str {
+    match claim {
+        Claim::Names => "names",
+        Claim::BirthDate => "date of birth",
+        Claim::AgeOver18 => "age over 18",
+        Claim::AgeOver21 => "age over 21",
+        Claim::Nationality => "nationality",
+        Claim::DocumentNumber => "document number",
+        Claim::DocumentExpiry => "document expiry date",
+        Claim::Address => "address",
+        Claim::Photo => "photo",
     }
 }
 
@@ -367,7 +287,7 @@ pub fn consent_items(
             });
             out.push(ConsentItem {
                 data_group: None,
-                label: claim.label(),
+                label: claim_label(*claim),
                 value: shown,
                 bytes: 0,
             });

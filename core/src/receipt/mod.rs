@@ -125,6 +125,42 @@ impl core::fmt::Debug for ChallengeInput<'_> {
     }
 }
 
+impl<'a> From<&'a crate::challenge::ScannedChallenge> for ChallengeInput<'a> {
+    fn from(s: &'a crate::challenge::ScannedChallenge) -> Self {
+        ChallengeInput {
+            bytes: &s.cose,
+            nonce: s.challenge.nonce,
+            rp_id: &s.challenge.rp_id,
+            claims: s
+                .challenge
+                .claims
+                .iter()
+                .map(|r| (r.claim, r.level))
+                .collect(),
+            assurance: s.challenge.assurance.0,
+            rp_key: s.challenge.rp_key,
+        }
+    }
+}
+
+/// The consent screen's lines for a scanned challenge (see [`claims::consent_items`]); `now`
+/// gives the Africa/Casablanca date of device-asserted age claims (`None` outside 2019..=2040).
+pub fn consent_for(
+    scanned: &crate::challenge::ScannedChallenge,
+    document: Option<&Document>,
+    asserted: Option<&AssertedValues>,
+    now: u64,
+) -> Option<Vec<ConsentItem>> {
+    let as_of = crate::tz::casablanca_date(i64::try_from(now).ok()?).ok()?;
+    let requested: Vec<(Claim, Level)> = scanned
+        .challenge
+        .claims
+        .iter()
+        .map(|r| (r.claim, r.level))
+        .collect();
+    Some(consent_items(&requested, document, asserted, as_of))
+}
+
 /// The 8-byte active-authentication challenge bound to a challenge and a device key:
 /// `SHA-256("monid-aa-v1" || challenge COSE_Sign1 bytes || device_key 65 bytes)[0..8]`. Pass it
 /// to the reader as `ReadOptions::aa_challenge`.
@@ -316,8 +352,8 @@ impl<'a> ReceiptBuilder<'a> {
                 }
             };
             claims.push(Value::Array(vec![
-                int(claim.as_u64()),
-                int(level.as_u64()),
+                int(claim.code()),
+                int(level.code()),
                 value,
             ]));
         }
@@ -827,9 +863,9 @@ fn parse_claims(v: &Value) -> Result<Vec<ClaimEntry>, ReceiptError> {
             return Err(ReceiptError::Malformed("claim entry"));
         };
         let claim =
-            Claim::from_u64(as_uint(c, "claim")?).ok_or(ReceiptError::Malformed("claim"))?;
+            Claim::from_code(as_uint(c, "claim")?).ok_or(ReceiptError::Malformed("claim"))?;
         let level =
-            Level::from_u64(as_uint(l, "level")?).ok_or(ReceiptError::Malformed("level"))?;
+            Level::from_code(as_uint(l, "level")?).ok_or(ReceiptError::Malformed("level"))?;
         if out.iter().any(|e| e.claim == claim) {
             return Err(ReceiptError::Malformed("claim disclosed twice"));
         }

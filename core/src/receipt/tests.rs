@@ -110,7 +110,7 @@ pub(crate) fn issue_challenge(
             Value::Array(
                 claims
                     .iter()
-                    .map(|(c, l)| Value::Array(vec![int(c.as_u64()), int(l.as_u64())]))
+                    .map(|(c, l)| Value::Array(vec![int(c.code()), int(l.code())]))
                     .collect(),
             ),
         ),
