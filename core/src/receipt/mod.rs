@@ -175,6 +175,22 @@ pub fn aa_challenge(challenge_bytes: &[u8], device_key: &[u8; 65]) -> [u8; 8] {
     out
 }
 
+/// Prefix of an envelope carried in a QR code.
+pub const ENVELOPE_QR_PREFIX: &str = "ME1:";
+/// Prefix of a receipt handle carried in a QR code.
+pub const HANDLE_QR_PREFIX: &str = "MR1:";
+
+/// QR text of an envelope, for a portal scanner (device-asserted receipts only, see the wire
+/// format): `"ME1:" + base45(envelope)`, all in the QR alphanumeric set.
+pub fn envelope_qr_text(envelope: &[u8]) -> String {
+    format!("{ENVELOPE_QR_PREFIX}{}", crate::base45::encode(envelope))
+}
+
+/// QR text of the handle shown after the phone POSTed the envelope: `"MR1:" + base45(nonce)`.
+pub fn handle_qr_text(nonce: &[u8; 16]) -> String {
+    format!("{HANDLE_QR_PREFIX}{}", crate::base45::encode(nonce))
+}
+
 /// The digest EF.SOD lists for DG2: the hash algorithm's name and the value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dg2Digest {

@@ -889,36 +889,6 @@ fn wycheproof_aes256_gcm() {
 // ---------------------------------------------------------------------------------------------
 // Wire-format vectors (test-vectors/receipt/wire_vectors.json)
 
-/// QR alphanumeric-mode capacity (characters) at error-correction level M, versions 1..=40
-/// (ISO/IEC 18004:2015 Table 7).
-pub(crate) const QR_ALNUM_M: [usize; 40] = [
-    20, 38, 61, 90, 122, 154, 178, 221, 262, 311, 366, 419, 483, 528, 600, 656, 734, 816, 909, 970,
-    1035, 1134, 1248, 1326, 1451, 1542, 1637, 1732, 1839, 1994, 2113, 2238, 2369, 2506, 2632, 2780,
-    2894, 3054, 3220, 3391,
-];
-
-/// RFC 9285 base45 (test-side encoder, for the QR size figure).
-pub(crate) fn base45(data: &[u8]) -> String {
-    const A: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-    let mut out = String::new();
-    for c in data.chunks(2) {
-        let (mut n, digits) = match c {
-            [a, b] => (usize::from(*a) * 256 + usize::from(*b), 3),
-            [a] => (usize::from(*a), 2),
-            _ => unreachable!(),
-        };
-        for _ in 0..digits {
-            out.push(char::from(A[n % 45]));
-            n /= 45;
-        }
-    }
-    out
-}
-
-pub(crate) fn qr_version_m(chars: usize) -> Option<usize> {
-    QR_ALNUM_M.iter().position(|c| *c >= chars).map(|v| v + 1)
-}
-
 struct VectorCase {
     name: &'static str,
     claims: Vec<(Claim, Level)>,
@@ -986,7 +956,7 @@ fn wire_vectors() -> Json {
         let receipt = b.sign(&keys(), "device", &CancelToken::new()).unwrap();
         let ed = label_scalar(c.ed_label);
         let envelope = encrypt::seal_with(&receipt, &challenge, &c.nonce, &rp_key, &ed).unwrap();
-        let qr = base45(&envelope);
+        let qr = crate::qr::Qr::new(&envelope_qr_text(&envelope)).map(|q| q.info());
         out_cases.push(json!({
             "name": c.name,
             "challenge": hx(&challenge),
@@ -1003,8 +973,9 @@ fn wire_vectors() -> Json {
                 "challenge": challenge.len(),
                 "receipt": receipt.len(),
                 "envelope": envelope.len(),
-                "envelope_base45_chars": qr.len(),
-                "qr_version_level_m_alphanumeric": qr_version_m(qr.len() + 4),
+                "envelope_qr_text_chars": envelope_qr_text(&envelope).len(),
+                "envelope_qr_version_level_m": qr.ok().map(|q| q.version),
+                "handle_qr_version_level_m": crate::qr::Qr::new(&handle_qr_text(&c.nonce)).unwrap().info().version,
             },
         }));
     }
