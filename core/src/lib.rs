@@ -84,6 +84,7 @@ pub mod channel;
 pub mod cose;
 pub mod crypto;
 pub mod document;
+pub mod enrolment;
 pub mod error;
 pub mod face;
 pub mod files;
