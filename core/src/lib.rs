@@ -101,9 +101,11 @@ pub mod pki;
 pub mod qr;
 pub mod rand;
 pub mod reader;
+pub mod receipt;
 pub mod sm;
 pub mod tlv;
 pub mod transport;
+pub mod tz;
 
 pub use error::{ChipError, Error, ErrorKind, Result};
 pub use transport::{CancelToken, Transport, TransportError, TransportInfo};
