@@ -88,6 +88,7 @@ fn document() -> Document {
         },
         chip: ChipEvidence::default(),
         stats: ReadStats::default(),
+        applications: None,
     })
 }
 

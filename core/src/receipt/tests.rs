@@ -197,8 +197,10 @@ pub(crate) fn cnie_document(aa: Option<[u8; 8]>) -> Document {
         chip: ChipEvidence {
             active_authentication,
             chip_authentication: None,
+            ..ChipEvidence::default()
         },
         stats: ReadStats::default(),
+        applications: None,
     };
     Document::from_raw(raw)
 }
