@@ -63,6 +63,16 @@ impl OpenPaceCard {
         })
     }
 
+    /// Starts over for another PACE run with the password `can`, keeping OpenPACE's context
+    /// (its EF.CardAccess initialisation costs up to 2 s for a 2048-bit DH group; a card keeps
+    /// its context across sessions too). Every run draws a fresh nonce and fresh keys.
+    pub fn restart(&mut self, can: &str) {
+        self.secret = Secret::new(can.as_bytes(), PACE_CAN);
+        self.state = State::Idle;
+        self.pk_pcd.clear();
+        self.protected_answered = 0;
+    }
+
     /// EF.CardAccess of this card.
     pub fn card_access(&self) -> Vec<u8> {
         self.combo.card_access()

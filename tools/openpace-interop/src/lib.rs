@@ -93,15 +93,17 @@ fn monid_send<T: Transport>(card: &mut T, cmd: &Command) -> Result<Response, Str
     Response::parse(&r).ok_or_else(|| "unparsable response".to_string())
 }
 
-/// One run of the monid terminal against an OpenPACE card: PACE with `can`, then one protected
-/// command with an 8-byte challenge that OpenPACE decrypts and answers reversed.
+/// One run of the monid terminal against an OpenPACE card (restarted with `can`): PACE, then
+/// one protected command with an 8-byte challenge that OpenPACE decrypts and answers reversed.
 pub fn monid_terminal_vs_openpace_card(
+    card: &mut OpenPaceCard,
     combo: &Combo,
     params: PaceParams,
     can: &str,
     challenge: [u8; 8],
 ) -> Result<(), String> {
-    let mut card = OpenPaceCard::new(*combo, can)?;
+    card.restart(can);
+    let card = &mut *card;
     let key = AccessKey::can(can).map_err(|e| format!("CAN: {e}"))?;
     let mut rng = SystemRandom;
     let rng: &mut dyn RandomSource = &mut rng;
@@ -110,15 +112,15 @@ pub fn monid_terminal_vs_openpace_card(
         move |err: monid_core::Error| format!("monid terminal {step}: {err}")
     };
     let (state, cmd) = Pace::new(params, &key).mse_set_at();
-    let r = monid_send(&mut card, &cmd)?;
+    let r = monid_send(card, &cmd)?;
     let (state, cmd, _) = state.on_set_at(&r).map_err(e("MSE:Set AT"))?;
-    let r = monid_send(&mut card, &cmd)?;
+    let r = monid_send(card, &cmd)?;
     let (state, cmd) = state.on_nonce(&r, rng).map_err(e("nonce"))?;
-    let r = monid_send(&mut card, &cmd)?;
+    let r = monid_send(card, &cmd)?;
     let (state, cmd) = state.on_mapping(&r, rng).map_err(e("mapping"))?;
-    let r = monid_send(&mut card, &cmd)?;
+    let r = monid_send(card, &cmd)?;
     let (state, cmd) = state.on_key_agreement(&r).map_err(e("key agreement"))?;
-    let r = monid_send(&mut card, &cmd)?;
+    let r = monid_send(card, &cmd)?;
     let (mut sm, outcome) = state.finish(&r).map_err(e("mutual authentication"))?;
     if outcome.protocol != combo.protocol {
         return Err("outcome names another protocol".into());
@@ -127,7 +129,7 @@ pub fn monid_terminal_vs_openpace_card(
         .with_data(challenge.to_vec())
         .with_ne(256);
     let protected = sm.protect(&cmd, false).map_err(e("SM protect"))?;
-    let r = monid_send(&mut card, &protected)?;
+    let r = monid_send(card, &protected)?;
     match sm.unprotect(&r).map_err(e("SM unprotect"))? {
         Unprotected::Verified(resp) => {
             let expected: Vec<u8> = challenge.iter().rev().copied().collect();
@@ -152,27 +154,47 @@ pub fn monid_terminal_vs_openpace_card(
     Ok(())
 }
 
-/// One run of OpenPACE's terminal against a virtual chip: reconnect, read EF.CardAccess, PACE
-/// with `can`, then under OpenPACE's secure messaging SELECT the eMRTD application (protected
-/// command data) and READ BINARY EF.COM by SFI (protected response data), compared with the
-/// chip's file.
+/// OpenPACE's terminal for one combination against one virtual chip: its context, built from
+/// the EF.CardAccess read from the chip.
+pub struct OpenPaceTerminal {
+    ctx: ffi::Ctx,
+    card_access: Vec<u8>,
+}
+
+impl OpenPaceTerminal {
+    /// Reads EF.CardAccess from `chip` and initialises OpenPACE's context with it.
+    pub fn new(chip: &mut VirtualChip, combo: &Combo) -> Result<OpenPaceTerminal, String> {
+        chip.reconnect();
+        let card_access = terminal::read_card_access(chip)?;
+        let ctx = terminal::context(combo, &card_access)?;
+        Ok(OpenPaceTerminal { ctx, card_access })
+    }
+}
+
+/// One run of OpenPACE's terminal against a virtual chip: reconnect, read EF.CardAccess (it must
+/// be the one the terminal was built from), PACE with `can`, then under OpenPACE's secure
+/// messaging SELECT the eMRTD application (protected command data) and READ BINARY EF.COM by
+/// SFI (protected response data), compared with the chip's file.
 pub fn openpace_terminal_vs_vchip(
     chip: &mut VirtualChip,
+    term: &mut OpenPaceTerminal,
     combo: &Combo,
     can: &str,
 ) -> Result<(), String> {
     chip.reconnect();
-    let card_access = terminal::read_card_access(chip)?;
-    let ctx = terminal::pace(chip, combo, &card_access, can)?;
+    if terminal::read_card_access(chip)? != term.card_access {
+        return Err("EF.CardAccess changed between runs".into());
+    }
+    terminal::pace(chip, combo, &mut term.ctx, can)?;
+    let ctx = &term.ctx;
     if !chip.sm_active() {
         return Err("the chip did not open secure messaging".into());
     }
-    let (data, sw) =
-        terminal::sm_exchange(chip, &ctx, [0x00, 0xA4, 0x04, 0x0C], &AID_EMRTD, false)?;
+    let (data, sw) = terminal::sm_exchange(chip, ctx, [0x00, 0xA4, 0x04, 0x0C], &AID_EMRTD, false)?;
     if sw != 0x9000 || !data.is_empty() {
         return Err(format!("protected SELECT: SW {sw:04X}"));
     }
-    let (data, sw) = terminal::sm_exchange(chip, &ctx, [0x00, 0xB0, 0x9E, 0x00], &[], true)?;
+    let (data, sw) = terminal::sm_exchange(chip, ctx, [0x00, 0xB0, 0x9E, 0x00], &[], true)?;
     let com = chip.file(FID_COM).ok_or("no EF.COM")?;
     if !matches!(sw, 0x9000 | 0x6282) || data.is_empty() || !com.starts_with(&data) {
         return Err(format!(
@@ -192,13 +214,30 @@ pub fn openpace_terminal_vs_vchip(
 /// combination OpenPACE cannot run at all from an interop failure.
 pub fn openpace_self_test(combo: &Combo, can: &str) -> Result<(), String> {
     let mut card = OpenPaceCard::new(*combo, can)?;
-    let ca = card.card_access();
-    let ctx = terminal::pace(&mut card, combo, &ca, can)?;
+    let mut ctx = terminal::context(combo, &card.card_access())?;
+    terminal::pace(&mut card, combo, &mut ctx, can)?;
     let (data, sw) = terminal::sm_exchange(&mut card, &ctx, [0, 0x88, 0, 0], &[1, 2, 3], true)?;
     if sw != 0x9000 || data != [3, 2, 1] {
         return Err("OpenPACE SM with itself".into());
     }
     Ok(())
+}
+
+/// [`openpace_self_test`] of `Combo::all()[index]` with the CAN 123456, computed once per
+/// process (the two directions ask for the same combinations; a DH self-test costs seconds).
+pub fn openpace_self_test_cached(index: usize) -> Result<(), String> {
+    use std::sync::OnceLock;
+    type Cell = OnceLock<Result<(), String>>;
+    static ALL: OnceLock<Vec<(Combo, Cell)>> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        Combo::all()
+            .into_iter()
+            .map(|c| (c, OnceLock::new()))
+            .collect()
+    });
+    let (combo, cell) = all.get(index).ok_or("no such combination")?;
+    cell.get_or_init(|| openpace_self_test(combo, "123456"))
+        .clone()
 }
 
 /// Number of runs per combination: `OPENPACE_RUNS` or 1000.

@@ -65,17 +65,21 @@ pub fn read_card_access<T: Transport>(card: &mut T) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Runs PACE with the CAN `can` as OpenPACE's terminal for `combo` (whose EF.CardAccess is
-/// `card_access`) and starts OpenPACE's secure messaging. `tamper_im_nonce` maps with a value
-/// other than the t sent (a quirk probe).
+/// OpenPACE's terminal context for `combo`, initialised from the card's EF.CardAccess. It can
+/// run PACE several times ([`pace`]): each run draws fresh keys.
+pub fn context(combo: &Combo, card_access: &[u8]) -> Result<Ctx, String> {
+    Ctx::from_card_access(card_access, combo.mapping() == Mapping::Integrated)
+        .map_err(|s| format!("OpenPACE {s} rejected the EF.CardAccess"))
+}
+
+/// Runs PACE with the CAN `can` as OpenPACE's terminal for `combo` with the context `ctx`
+/// (from [`context`]) and starts OpenPACE's secure messaging in it.
 pub fn pace<T: Transport>(
     card: &mut T,
     combo: &Combo,
-    card_access: &[u8],
+    ctx: &mut Ctx,
     can: &str,
-) -> Result<Ctx, String> {
-    let mut ctx = Ctx::from_card_access(card_access, combo.mapping() == Mapping::Integrated)
-        .map_err(|s| format!("OpenPACE {s} rejected the EF.CardAccess"))?;
+) -> Result<(), String> {
     let secret = Secret::new(can.as_bytes(), PACE_CAN);
     let mut set_at = encode(0x80, &combo.oid());
     set_at.extend(encode(0x83, &[0x02]));
@@ -119,7 +123,7 @@ pub fn pace<T: Transport>(
     ctx.verify_token(&t_picc)
         .map_err(|_| "OpenPACE rejects the chip's authentication token".to_string())?;
     ctx.start_sm().map_err(|s| s.to_string())?;
-    Ok(ctx)
+    Ok(())
 }
 
 /// One protected exchange with OpenPACE's secure messaging: returns the plain response data and
