@@ -182,6 +182,9 @@ pub struct Document {
     pub problems: Vec<FileProblem>,
     /// Passive authentication's report, once [`Document::verify`] ran.
     pub pa: Option<PaReport>,
+    /// Passive authentication of EF.CardSecurity (its signature and chain), once
+    /// [`Document::verify`] ran on a read that has EF.CardSecurity.
+    pub card_security_pa: Option<PaReport>,
 }
 
 fn text(s: &str) -> Zeroizing<String> {
@@ -232,11 +235,14 @@ impl Document {
             sod,
             problems,
             pa: None,
+            card_security_pa: None,
         }
     }
 
     /// Runs passive authentication over the files read, with the caller's trust store and
-    /// time, keeps the report in [`Document::pa`] and returns it.
+    /// time, keeps the report in [`Document::pa`] and returns it. When the read has
+    /// EF.CardSecurity (after PACE-CAM, or chip authentication without DG14), its signature and
+    /// chain are checked too, into [`Document::card_security_pa`].
     pub fn verify(&mut self, store: &TrustStore, now: Timestamp) -> &PaReport {
         let dgs: Vec<(u8, &[u8])> = self
             .raw
@@ -257,19 +263,41 @@ impl Document {
             ),
             None => pa::PaReport::without_sod(&dgs),
         };
+        self.card_security_pa = self.raw.file(FileId::CardSecurity).map(|cs| {
+            pa::verify_card_security(cs, self.mrz.as_ref().map(Mrz::issuing_state), store, now)
+        });
         self.pa.insert(report)
     }
 
-    /// "Chip genuine" is claimed only when chip or active authentication succeeded AND the key
-    /// it used (DG14 or DG15) is covered by an EF.SOD that passed passive authentication.
+    /// "Chip genuine" is claimed only when the chip proved it holds a private key AND that key
+    /// passed passive authentication: chip authentication with DG14's key (DG14's hash verified
+    /// in a valid EF.SOD) or EF.CardSecurity's key (EF.CardSecurity's signature valid), PACE-CAM
+    /// with EF.CardSecurity's key (signature valid), or active authentication with DG15's key
+    /// (DG15's hash verified).
     pub fn chip_genuine(&self) -> ChipGenuine {
         let Some(report) = &self.pa else {
             return ChipGenuine::NotProven("passive authentication has not run".into());
         };
         let chip = &self.raw.chip;
-        if matches!(chip.chip_authentication, Some(Ok(_))) && report.dg_verified(14) {
+        let card_security_valid = self
+            .card_security_pa
+            .as_ref()
+            .is_some_and(|r| r.verdict() == pa::Verdict::Valid);
+        let ca_key_from_card_security =
+            chip.chip_authentication_key_from == Some(FileId::CardSecurity);
+        let ca_key_verified = if ca_key_from_card_security {
+            card_security_valid
+        } else {
+            report.dg_verified(14)
+        };
+        if matches!(chip.chip_authentication, Some(Ok(_))) && ca_key_verified {
             return ChipGenuine::Proven {
                 by: "chip authentication",
+            };
+        }
+        if matches!(chip.pace_cam, Some(Ok(_))) && card_security_valid {
+            return ChipGenuine::Proven {
+                by: "PACE chip authentication mapping",
             };
         }
         if matches!(chip.active_authentication, Some(Ok(_))) && report.dg_verified(15) {
@@ -277,13 +305,25 @@ impl Document {
                 by: "active authentication",
             };
         }
+        let card_security_why = match &self.card_security_pa {
+            None => "EF.CardSecurity was not read".to_owned(),
+            Some(r) => format!("EF.CardSecurity's signature is {:?}", r.verdict()),
+        };
         let mut why = Vec::new();
         match &chip.chip_authentication {
+            Some(Ok(_)) if ca_key_from_card_security => why.push(format!(
+                "chip authentication passed with EF.CardSecurity's key but {card_security_why}"
+            )),
             Some(Ok(_)) => {
                 why.push("chip authentication passed but DG14 is not verified".to_owned())
             }
             Some(Err(e)) => why.push(format!("chip authentication failed: {e}")),
             None => why.push("no chip authentication (no DG14)".to_owned()),
+        }
+        match &chip.pace_cam {
+            Some(Ok(_)) => why.push(format!("PACE-CAM passed but {card_security_why}")),
+            Some(Err(e)) => why.push(format!("PACE-CAM failed: {e}")),
+            None => {}
         }
         match &chip.active_authentication {
             Some(Ok(_)) => {

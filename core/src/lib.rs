@@ -84,6 +84,7 @@ pub mod document;
 pub mod error;
 pub mod face;
 pub mod files;
+pub mod keys;
 pub mod lds;
 pub mod manual;
 pub mod mrz;

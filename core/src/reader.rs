@@ -87,7 +87,8 @@ pub enum Step {
     VerifyIdentity,
     /// Active authentication (INTERNAL AUTHENTICATE with DG15's key).
     ActiveAuthentication,
-    /// Chip authentication (DG14's key; re-keys secure messaging).
+    /// Chip authentication (DG14's key, or EF.CardSecurity's without DG14; re-keys secure
+    /// messaging).
     ChipAuthentication,
     /// Reading a file.
     ReadFile(FileId),
@@ -167,6 +168,9 @@ pub struct PaceReport {
     pub mapping: crate::pace::params::Mapping,
     /// The curve.
     pub curve: crate::pace::params::EcCurve,
+    /// The cipher PACE's secure messaging started with (chip authentication may re-key it:
+    /// [`LinkReport::cipher`] is the one in use at the end).
+    pub cipher: crate::crypto::SmCipher,
     /// The password used.
     pub password: crate::pace::params::PasswordRef,
 }
@@ -233,8 +237,62 @@ impl core::fmt::Debug for FileRecord {
 pub struct ChipEvidence {
     /// Active authentication with DG15's key.
     pub active_authentication: Option<core::result::Result<crate::aa::AaEvidence, String>>,
-    /// Chip authentication with DG14's key.
+    /// Chip authentication with the key of DG14 (or of EF.CardSecurity when DG14 was not read:
+    /// see [`ChipEvidence::chip_authentication_key_from`]).
     pub chip_authentication: Option<core::result::Result<crate::ca::CaEvidence, String>>,
+    /// The file chip authentication took its key from: [`FileId::Dg14`] or
+    /// [`FileId::CardSecurity`] (`None` when it did not run).
+    pub chip_authentication_key_from: Option<FileId>,
+    /// PACE-CAM: the chip's proof (CA_IC) checked against its static key from EF.CardSecurity
+    /// (`None` when PACE did not use the chip authentication mapping). EF.CardSecurity's
+    /// signature is checked later, by `Document::verify`.
+    pub pace_cam: Option<core::result::Result<CamEvidence, String>>,
+}
+
+/// PACE-CAM evidence (ICAO 9303-11 §4.4.3.5.2): the chip proved it holds the private key of
+/// the static key it publishes in EF.CardSecurity, `PK_Map,IC == CA_IC · PK_IC`. Carries what a
+/// verifier needs to re-check it ([`CamEvidence::recheck`]); whether the key is the issuer's is
+/// EF.CardSecurity's passive authentication (`Document::chip_genuine`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct CamEvidence {
+    /// The PACE protocol's name (id-PACE-ECDH-CAM-...).
+    pub protocol: &'static str,
+    /// The curve.
+    pub curve: crate::pace::params::EcCurve,
+    /// The keyId of the ChipAuthenticationPublicKeyInfo that matched, if it has one.
+    pub key_id: Option<u64>,
+    /// That key's SubjectPublicKeyInfo, as in EF.CardSecurity.
+    pub chip_public_key_spki: Vec<u8>,
+    /// The static public key PK_IC (uncompressed point).
+    pub chip_public_key: Vec<u8>,
+    /// The chip's mapping public key PK_Map,IC (uncompressed point).
+    pub chip_mapping_public_key: Vec<u8>,
+    /// The decrypted chip authentication data CA_IC.
+    pub chip_authentication_data: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl core::fmt::Debug for CamEvidence {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CamEvidence")
+            .field("protocol", &self.protocol)
+            .field("curve", &self.curve)
+            .field("key_id", &self.key_id)
+            .field("chip_authentication_data", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl CamEvidence {
+    /// Re-checks `PK_Map,IC == CA_IC · PK_IC` from the recorded values.
+    pub fn recheck(&self) -> Result<bool> {
+        crate::pace::ec::cam_verify(
+            self.curve,
+            &self.chip_authentication_data,
+            &self.chip_public_key,
+            &self.chip_mapping_public_key,
+        )
+        .map_err(|_| Error::InvalidInput("PACE-CAM evidence: invalid point or scalar"))
+    }
 }
 
 /// The raw result of a read: every file's bytes, every absence, and the counters. Parsed views
@@ -484,6 +542,7 @@ pub fn probe(
         protocol: o.protocol.name(),
         mapping: o.protocol.mapping,
         curve: o.curve,
+        cipher: o.protocol.cipher,
         password: o.password,
     });
     Ok(ProbeReport {
@@ -507,6 +566,88 @@ fn stop_on_link<T>(
         Ok(r) => Ok(r),
         Err(e @ (Error::Transport(_) | Error::Cancelled)) => Err(e),
         Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+/// The chip and active authentication infos signed in EF.CardSecurity (its signature is
+/// checked by passive authentication, `Document::verify`).
+fn card_security_ca_infos(card_security: &[u8]) -> Result<crate::ca::CaSecurityInfos> {
+    let sd = crate::pki::cms::parse_signed_data(card_security).map_err(|_| {
+        Error::Chip(ChipError::MalformedResponse {
+            during: "reading EF.CardSecurity",
+            problem: "not CMS SignedData",
+        })
+    })?;
+    crate::ca::parse_security_infos(&sd.econtent)
+}
+
+/// The PACE curve of a chip authentication key's named curve.
+fn pace_curve(c: crate::pki::ec::NamedCurve) -> Option<crate::pace::params::EcCurve> {
+    use crate::pace::params::EcCurve;
+    use crate::pki::ec::NamedCurve;
+    Some(match c {
+        NamedCurve::P256 => EcCurve::P256,
+        NamedCurve::P384 => EcCurve::P384,
+        NamedCurve::P521 => EcCurve::P521,
+        NamedCurve::BrainpoolP256r1 => EcCurve::BrainpoolP256r1,
+        NamedCurve::BrainpoolP384r1 => EcCurve::BrainpoolP384r1,
+        _ => return None,
+    })
+}
+
+/// Checks PACE-CAM's CA_IC against the chip's static keys in EF.CardSecurity on the PACE curve
+/// (ICAO 9303-11 §4.4.3.5.2): the first key that satisfies `PK_Map,IC == CA_IC · PK_IC` is the
+/// evidence; otherwise the reason, naming the keys tried.
+fn check_cam(
+    outcome: &crate::pace::terminal::PaceOutcome,
+    card_security: Option<&[u8]>,
+) -> core::result::Result<CamEvidence, String> {
+    let bytes = card_security.ok_or("EF.CardSecurity could not be read")?;
+    let infos = card_security_ca_infos(bytes).map_err(|e| format!("EF.CardSecurity: {e}"))?;
+    let (Some(ca_ic), Some(pk_map)) = (
+        outcome.chip_authentication_data.as_ref(),
+        outcome.chip_mapping_public_key.as_ref(),
+    ) else {
+        return Err("PACE returned no chip authentication data".into());
+    };
+    let mut tried = Vec::new();
+    for info in &infos.public_keys {
+        let Ok(key) = crate::ca::ChipAuthPublicKey::from_info(info) else {
+            continue;
+        };
+        if pace_curve(key.curve()) != Some(outcome.curve) {
+            continue;
+        }
+        tried.push(
+            info.key_id
+                .map_or("without keyId".to_owned(), |id| id.to_string()),
+        );
+        match outcome.verify_chip_authentication(key.point()) {
+            Ok(true) => {
+                return Ok(CamEvidence {
+                    protocol: outcome.protocol.name(),
+                    curve: outcome.curve,
+                    key_id: info.key_id.map(u64::from),
+                    chip_public_key_spki: key.spki().to_vec(),
+                    chip_public_key: key.point().to_vec(),
+                    chip_mapping_public_key: pk_map.clone(),
+                    chip_authentication_data: ca_ic.clone(),
+                });
+            }
+            Ok(false) => {}
+            Err(e) => return Err(format!("PACE-CAM check: {e}")),
+        }
+    }
+    if tried.is_empty() {
+        Err(format!(
+            "EF.CardSecurity has no chip authentication key on {:?}",
+            outcome.curve
+        ))
+    } else {
+        Err(format!(
+            "the chip's PACE-CAM proof does not match the EF.CardSecurity key(s) {}",
+            tried.join(", ")
+        ))
     }
 }
 
@@ -661,6 +802,7 @@ impl DocumentReader {
             protocol: o.protocol.name(),
             mapping: o.protocol.mapping,
             curve: o.curve,
+            cipher: o.protocol.cipher,
             password: o.password,
         });
         Ok(LinkReport {
@@ -810,9 +952,12 @@ impl DocumentReader {
             self.read_one(ch, listener, files, id, &order)?;
         }
 
-        // 6. Active authentication (DG15), then chip authentication (DG14), which re-keys the
-        // session and so comes last. Their outcomes are evidence, not errors; only a lost link
-        // or a cancel stops the read (the next call resumes and runs them again).
+        // 6. After PACE-CAM (or for chip authentication without DG14): EF.CardSecurity and the
+        // CAM check. Then active authentication (DG15), then chip authentication (DG14 or
+        // EF.CardSecurity), which re-keys the session and so comes last. Their outcomes are
+        // evidence, not errors; only a lost link or a cancel stops the read (the next call
+        // resumes and runs them again).
+        self.card_security_step(ch, listener, files)?;
         self.chip_checks(ch, listener)?;
         self.progress(listener, Step::Done, None, &order);
         Ok(())
@@ -827,7 +972,12 @@ impl DocumentReader {
         };
         let dg14 = complete(&self.state, FileId::Dg14);
         let dg15 = complete(&self.state, FileId::Dg15);
-        let infos = dg14.as_deref().map(crate::ca::parse_dg14);
+        let card_security = complete(&self.state, FileId::CardSecurity);
+        let (infos, ca_key_from) = match (dg14.as_deref(), card_security.as_deref()) {
+            (Some(dg14), _) => (Some(crate::ca::parse_dg14(dg14)), Some(FileId::Dg14)),
+            (None, Some(cs)) => (Some(card_security_ca_infos(cs)), Some(FileId::CardSecurity)),
+            (None, None) => (None, None),
+        };
         let aa_info = infos
             .as_ref()
             .and_then(|i| i.as_ref().ok())
@@ -847,6 +997,75 @@ impl DocumentReader {
             self.progress(listener, Step::ChipAuthentication, None, &[]);
             let result = infos.and_then(|i| run_ca(ch, &i));
             self.state.chip.chip_authentication = Some(stop_on_link(result)?);
+            self.state.chip.chip_authentication_key_from = ca_key_from;
+        }
+        Ok(())
+    }
+
+    /// EF.CardSecurity and the PACE-CAM check: reads EF.CardSecurity (at the master file, then
+    /// re-selects the eMRTD application) when PACE used the chip authentication mapping, or when
+    /// chip authentication is on and DG14 was not read; then checks the CAM proof against the
+    /// static key on the PACE curve. Runs once per read; a chip without EF.CardSecurity is
+    /// evidence (the CAM check fails), not an error. Only after PACE: BAC chips have no
+    /// EF.CardSecurity.
+    fn card_security_step(
+        &mut self,
+        ch: &mut Channel<'_>,
+        listener: &dyn ReadListener,
+        files: &mut FileReader,
+    ) -> Result<()> {
+        let Some(outcome) = ch.pace_outcome().cloned() else {
+            return Ok(());
+        };
+        let cam = outcome.mapping() == crate::pace::params::Mapping::ChipAuthentication;
+        let need_cam = cam && self.state.chip.pace_cam.is_none();
+        let need_ca = self.options.chip_authentication
+            && self.state.chip.chip_authentication.is_none()
+            && !self.is_complete(FileId::Dg14);
+        if !(need_cam || need_ca) {
+            return Ok(());
+        }
+        if !self.state.outcomes.contains_key(&FileId::CardSecurity) {
+            self.progress(listener, Step::ReadFile(FileId::CardSecurity), None, &[]);
+            let mf = Command::new(0x00, 0xA4, 0x00, 0x0C).with_data(vec![0x3F, 0x00]);
+            let r = ch.send(&mf)?;
+            files.forget_selection();
+            let mut partial = PartialFile::default();
+            let outcome = if r.sw.is_success() {
+                files.read(
+                    ch,
+                    &ef_ref(FileId::CardSecurity),
+                    &mut partial,
+                    &mut |_, _| {},
+                )?
+            } else {
+                FileOutcome::NotFound(r.sw)
+            };
+            files.forget_selection();
+            let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
+            let r = ch.send(&select)?;
+            if !r.sw.is_success() {
+                return Err(Error::Chip(ChipError::UnexpectedStatus {
+                    sw: r.sw,
+                    during: "SELECT eMRTD application after EF.CardSecurity",
+                }));
+            }
+            if outcome == FileOutcome::Complete {
+                self.state.stats.file_bytes += partial.data.len() as u64;
+                self.state.files.insert(FileId::CardSecurity, partial);
+                let call = self.state.stats.calls;
+                self.state.completed_in.insert(FileId::CardSecurity, call);
+            }
+            self.state.outcomes.insert(FileId::CardSecurity, outcome);
+        }
+        if need_cam {
+            let bytes = self
+                .state
+                .files
+                .get(&FileId::CardSecurity)
+                .filter(|_| self.is_complete(FileId::CardSecurity))
+                .map(|f| f.data.as_slice());
+            self.state.chip.pace_cam = Some(check_cam(&outcome, bytes));
         }
         Ok(())
     }

@@ -17,8 +17,8 @@ use crate::crypto;
 use crate::ec::Curve;
 use crate::link::{LinkModel, LinkStats};
 use crate::misbehave::Misbehaviour;
-use crate::pace::{self, AesKeys, FixedPace, PaceStep, Password};
-use crate::profile::{AID_EMRTD, AccessControl, File, Location, Profile};
+use crate::pace::{self, AesKeys, FixedPace, PaceCipher, PaceMapping, PaceStep, Password};
+use crate::profile::{AID_EMRTD, AccessControl, FID_CARD_SECURITY, File, Location, Profile};
 
 const SW_CHAINING: u16 = 0x6884;
 const SW_BLOCKED: u16 = 0x6983;
@@ -663,9 +663,15 @@ impl VirtualChip {
     }
 
     fn readable(&self, file: &File) -> bool {
-        file.location == Location::Mf
-            || self.profile.access == AccessControl::None
-            || self.state.session.is_some()
+        let mf_public = file.location == Location::Mf && file.fid != FID_CARD_SECURITY;
+        mf_public || self.profile.access == AccessControl::None || self.state.session.is_some()
+    }
+
+    fn current_location(&self) -> Location {
+        match self.state.df {
+            Df::Mf => Location::Mf,
+            Df::Emrtd => Location::Emrtd,
+        }
     }
 
     fn find_in_current_df(&self, fid: u16) -> Option<&File> {
@@ -787,7 +793,10 @@ impl VirtualChip {
         requested: usize,
         sendable: usize,
     ) -> Result<(Vec<u8>, bool), u16> {
-        let content = self.profile.file(fid).ok_or(SW_NO_EF)?;
+        let content = self
+            .profile
+            .file_at(fid, self.current_location())
+            .ok_or(SW_NO_EF)?;
         let len = content.len();
         if offset >= len {
             return Err(SW_OFFSET);
@@ -998,6 +1007,9 @@ impl VirtualChip {
         let mut b = vec![0u8; curve.field_len()];
         for _ in 0..64 {
             self.drbg.fill(&mut b);
+            if let Some(first) = b.first_mut() {
+                *first &= curve.first_byte_mask();
+            }
             if curve.is_valid_secret(&b) {
                 return b;
             }
@@ -1048,8 +1060,14 @@ impl VirtualChip {
         if !self.profile.pace_passwords.contains(&password) {
             return Resp::sw(pace::SW_REF_NOT_FOUND);
         }
+        if cfg.mapping == PaceMapping::ChipAuthentication
+            && self.profile.cam_key(cfg.curve).is_none()
+        {
+            // CAM needs a static key on the PACE curve.
+            return Resp::sw(pace::SW_REF_NOT_FOUND);
+        }
         let mut bytes = self.pace_password_bytes(password);
-        let k_pi = pace::k_pi(&bytes, cfg.key_len);
+        let k_pi = pace::k_pi(&bytes, cfg.cipher);
         bytes.zeroize();
         self.state.pace = PaceStep::Selected {
             password,
@@ -1166,17 +1184,29 @@ impl VirtualChip {
                 let s = match self.fixed_pace.as_ref() {
                     Some(f) => f.nonce.clone(),
                     None => {
-                        let mut s = vec![0u8; pace::NONCE_LEN];
+                        let mut s = vec![0u8; cfg.nonce_len()];
                         self.drbg.fill(&mut s);
                         s
                     }
                 };
-                let z = pace::encrypt_nonce(&k_pi, &s).ok_or(SW_WRONG_DATA)?;
+                let z = pace::encrypt_nonce(cfg.cipher, &k_pi, &s).ok_or(SW_WRONG_DATA)?;
                 self.state.pace = PaceStep::Nonce {
                     password,
                     s: Zeroizing::new(s),
                 };
                 Ok(encode(0x80, &z))
+            }
+            PaceStep::Nonce { password, s } if cfg.mapping == PaceMapping::Integrated => {
+                // 7C{81 t} -> 7C{}: G' = f_G(R_p(s, t)).
+                let t = Zeroizing::new(pace::ga_object(data, Some(0x81))?);
+                let generator =
+                    pace::im_generator(curve, cfg.cipher, &s, &t).ok_or(SW_WRONG_DATA)?;
+                self.state.pace = PaceStep::Mapped {
+                    password,
+                    generator,
+                    map_sk: None,
+                };
+                Ok(Vec::new())
             }
             PaceStep::Nonce { password, s } => {
                 let pk_map_pcd = pace::ga_object(data, Some(0x81))?;
@@ -1192,12 +1222,14 @@ impl VirtualChip {
                 self.state.pace = PaceStep::Mapped {
                     password,
                     generator,
+                    map_sk: (cfg.mapping == PaceMapping::ChipAuthentication).then_some(map_sk),
                 };
                 Ok(encode(0x82, &pk_map_picc))
             }
             PaceStep::Mapped {
                 password,
                 generator,
+                map_sk,
             } => {
                 let pk_pcd = pace::ga_object(data, Some(0x83))?;
                 let eph_sk = Zeroizing::new(match self.fixed_pace.as_ref() {
@@ -1208,13 +1240,14 @@ impl VirtualChip {
                     .public_key(Some(&generator), &eph_sk)
                     .ok_or(SW_WRONG_DATA)?;
                 let k = pace::agree(curve, &eph_sk, &pk_pcd, &pk_picc).ok_or(SW_WRONG_DATA)?;
-                let keys = pace::derive_keys(&k, cfg.key_len);
+                let keys = pace::derive_pace_keys(&k, cfg.cipher);
                 let out = encode(0x84, &pk_picc);
                 self.state.pace = PaceStep::Agreed {
                     password,
                     keys,
                     pk_picc,
                     pk_pcd,
+                    map_sk,
                 };
                 Ok(out)
             }
@@ -1223,6 +1256,7 @@ impl VirtualChip {
                 keys,
                 pk_picc,
                 pk_pcd,
+                map_sk,
             } => {
                 if chained {
                     // The last command of the chain must not have the chaining bit.
@@ -1230,7 +1264,8 @@ impl VirtualChip {
                 }
                 let t_pcd = pace::ga_object(data, Some(0x85))?;
                 let oid = cfg.oid();
-                let expected = pace::token(&keys.ks_mac, &oid, &pk_picc).ok_or(SW_WRONG_DATA)?;
+                let expected = pace::pace_token(cfg.cipher, &keys.ks_mac, &oid, &pk_picc)
+                    .ok_or(SW_WRONG_DATA)?;
                 if !crypto::ct_eq(&expected, &t_pcd) {
                     if password == Password::Pin {
                         self.pin_tries_left = self.pin_tries_left.saturating_sub(1);
@@ -1238,12 +1273,36 @@ impl VirtualChip {
                     }
                     return Err(pace::SW_AUTH_FAILED);
                 }
-                let t_picc = pace::token(&keys.ks_mac, &oid, &pk_pcd).ok_or(SW_WRONG_DATA)?;
+                let t_picc = pace::pace_token(cfg.cipher, &keys.ks_mac, &oid, &pk_pcd)
+                    .ok_or(SW_WRONG_DATA)?;
+                let mut out = encode(0x86, &t_picc);
+                if let Some(map_sk) = map_sk {
+                    // CAM: A_IC = E(KS_enc, CA_IC), CA_IC = SK_map,PICC · SK_IC⁻¹ with the
+                    // static key on the PACE curve (published in EF.CardSecurity).
+                    let key = self.profile.cam_key(curve).ok_or(SW_CONDITIONS)?;
+                    let ca_ic =
+                        Zeroizing::new(curve.cam_data(&map_sk, &key.secret).ok_or(SW_CONDITIONS)?);
+                    let a_ic = pace::encrypt_cam_data(&keys.ks_enc, &ca_ic).ok_or(SW_CONDITIONS)?;
+                    out.extend(encode(0x8A, &a_ic));
+                }
                 if password == Password::Pin {
                     self.pin_tries_left = self.profile.pin_tries;
                 }
-                self.state.session = Some(Session::aes(&keys));
-                Ok(encode(0x86, &t_picc))
+                self.state.session = Some(match cfg.cipher {
+                    PaceCipher::Tdes => Session::tdes(
+                        keys.ks_enc
+                            .as_slice()
+                            .try_into()
+                            .map_err(|_| SW_CONDITIONS)?,
+                        keys.ks_mac
+                            .as_slice()
+                            .try_into()
+                            .map_err(|_| SW_CONDITIONS)?,
+                        [0u8; 8],
+                    ),
+                    _ => Session::aes(&keys),
+                });
+                Ok(out)
             }
         }
     }

@@ -222,6 +222,24 @@ pub(crate) fn kdf_aes(secret: &[u8], counter: u32, key_len: usize) -> Vec<u8> {
     key
 }
 
+/// ICAO 9303-11 §9.7.1 key derivation for 3DES from a secret of any length (PACE): the first 16
+/// bytes of SHA-1(secret || counter), DES parity adjusted.
+pub(crate) fn kdf_tdes(secret: &[u8], counter: u32) -> Vec<u8> {
+    let mut h = Sha1::new();
+    h.update(secret);
+    h.update(counter.to_be_bytes());
+    let mut digest = h.finalize();
+    let mut key = [0u8; 16];
+    for (k, d) in key.iter_mut().zip(digest.iter()) {
+        *k = *d;
+    }
+    digest.as_mut_slice().zeroize();
+    adjust_parity(&mut key);
+    let out = key.to_vec();
+    key.zeroize();
+    out
+}
+
 /// SHA-1 of `data` (the PACE MRZ password is SHA-1 of the MRZ information).
 pub(crate) fn sha1(data: &[u8]) -> Vec<u8> {
     Sha1::digest(data).to_vec()

@@ -1,18 +1,22 @@
-//! Card-side elliptic-curve arithmetic for PACE (generic mapping), Chip Authentication and
-//! Active Authentication key generation: brainpoolP256r1, NIST P-256 and P-384 on RustCrypto's
-//! constant-time `bp256` / `p256` / `p384` arithmetic.
+//! Card-side elliptic-curve arithmetic for PACE (generic, integrated and chip authentication
+//! mappings), Chip Authentication and Active Authentication key generation: NIST P-256, P-384,
+//! P-521, brainpoolP256r1 and brainpoolP384r1 on RustCrypto's constant-time `p256` / `p384` /
+//! `p521` / `bp256` / `bp384` arithmetic.
 //!
 //! This module owns only points and scalars as bytes (uncompressed SEC1 points, big-endian
 //! scalars of the field size). It must not use `monid-core`'s PACE/CA code: the card side is an
 //! independent implementation. Secret scalars are handled with the curves' constant-time
 //! multiplication; every byte buffer holding a secret is the caller's to zeroize.
 
+use elliptic_curve::hazmat::FieldArithmetic;
 use elliptic_curve::point::AffineCoordinates;
 use elliptic_curve::sec1::{FromSec1Point, ModulusSize, ToSec1Point};
 use elliptic_curve::{
     AffinePoint, CurveArithmetic, Field, FieldBytes, FieldBytesSize, Group, PrimeField,
     ProjectivePoint, Scalar,
 };
+use primeorder::PrimeCurveParams;
+use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 /// A curve the virtual chip supports, by its standardized domain parameter id
@@ -25,6 +29,10 @@ pub enum Curve {
     BrainpoolP256r1,
     /// NIST P-384 (secp384r1), parameter id 15.
     P384,
+    /// brainpoolP384r1, parameter id 16.
+    BrainpoolP384r1,
+    /// NIST P-521 (secp521r1), parameter id 18.
+    P521,
 }
 
 impl Curve {
@@ -34,6 +42,26 @@ impl Curve {
             Curve::P256 => 12,
             Curve::BrainpoolP256r1 => 13,
             Curve::P384 => 15,
+            Curve::BrainpoolP384r1 => 16,
+            Curve::P521 => 18,
+        }
+    }
+
+    /// Every curve the virtual chip supports.
+    pub const ALL: [Curve; 5] = [
+        Curve::P256,
+        Curve::BrainpoolP256r1,
+        Curve::P384,
+        Curve::BrainpoolP384r1,
+        Curve::P521,
+    ];
+
+    /// Bit length of the field prime p (for the integrated mapping's pseudo-random function).
+    pub fn prime_bits(self) -> usize {
+        match self {
+            Curve::P256 | Curve::BrainpoolP256r1 => 256,
+            Curve::P384 | Curve::BrainpoolP384r1 => 384,
+            Curve::P521 => 521,
         }
     }
 
@@ -43,6 +71,8 @@ impl Curve {
             12 => Some(Curve::P256),
             13 => Some(Curve::BrainpoolP256r1),
             15 => Some(Curve::P384),
+            16 => Some(Curve::BrainpoolP384r1),
+            18 => Some(Curve::P521),
             _ => None,
         }
     }
@@ -51,7 +81,8 @@ impl Curve {
     pub fn field_len(self) -> usize {
         match self {
             Curve::P256 | Curve::BrainpoolP256r1 => 32,
-            Curve::P384 => 48,
+            Curve::P384 | Curve::BrainpoolP384r1 => 48,
+            Curve::P521 => 66,
         }
     }
 
@@ -64,6 +95,10 @@ impl Curve {
             Curve::BrainpoolP256r1 => &[0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07],
             // 1.3.132.0.34
             Curve::P384 => &[0x2B, 0x81, 0x04, 0x00, 0x22],
+            // 1.3.36.3.3.2.8.1.1.11
+            Curve::BrainpoolP384r1 => &[0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x0B],
+            // 1.3.132.0.35
+            Curve::P521 => &[0x2B, 0x81, 0x04, 0x00, 0x23],
         }
     }
 }
@@ -74,6 +109,8 @@ macro_rules! dispatch {
             Curve::P256 => $f::<p256::NistP256>($($arg),*),
             Curve::BrainpoolP256r1 => $f::<bp256::BrainpoolP256r1>($($arg),*),
             Curve::P384 => $f::<p384::NistP384>($($arg),*),
+            Curve::BrainpoolP384r1 => $f::<bp384::BrainpoolP384r1>($($arg),*),
+            Curve::P521 => $f::<p521::NistP521>($($arg),*),
         }
     };
 }
@@ -183,6 +220,83 @@ where
     point::<C>(bytes).is_some()
 }
 
+/// CA_IC = SK_Map,IC · SK_IC⁻¹ mod n (ICAO 9303-11 §4.4.3.5.2), field-size big-endian.
+fn cam_impl<C: CurveArithmetic>(map_sk: &[u8], sk_ic: &[u8]) -> Option<Vec<u8>> {
+    let map = scalar::<C>(map_sk)?;
+    let inv: Option<Scalar<C>> = scalar::<C>(sk_ic)?.invert().into_option();
+    let ca = map * inv?;
+    Some(ca.to_repr().to_vec())
+}
+
+/// Little-endian u64 limbs of (p + 1) / 4 for the field of `C`, from the encoding of p - 1.
+fn sqrt_exponent<C: PrimeCurveParams>() -> Vec<u64> {
+    let p_minus_1 =
+        (-<<C as FieldArithmetic>::FieldElement as elliptic_curve::ff::Field>::ONE).to_repr();
+    // Big-endian bytes to little-endian limbs.
+    let mut limbs: Vec<u64> = p_minus_1
+        .as_slice()
+        .rchunks(8)
+        .map(|c| c.iter().fold(0u64, |a, b| (a << 8) | u64::from(*b)))
+        .collect();
+    limbs.push(0);
+    // p + 1 = (p - 1) + 2.
+    let mut carry = 2u64;
+    for l in limbs.iter_mut() {
+        let (v, o) = l.overflowing_add(carry);
+        *l = v;
+        carry = u64::from(o);
+        if carry == 0 {
+            break;
+        }
+    }
+    // Shift right by 2.
+    let mut high = 0u64;
+    for l in limbs.iter_mut().rev() {
+        let low_bits = *l & 3;
+        *l = (*l >> 2) | (high << 62);
+        high = low_bits;
+    }
+    limbs
+}
+
+/// The integrated mapping's point encoding f_G (ICAO 9303-11 §4.4.3.3.2, simplified SWU for
+/// p ≡ 3 mod 4), written card-side as: u = r mod p, α = -u², X2 = -b·a⁻¹·(1 + (α + α²)⁻¹),
+/// h2 = X2³ + a·X2 + b, ρ = h2^((p+1)/4); when ρ² = h2 the point is (X2, ρ), otherwise
+/// (α·X2, -u³·ρ). This equals the standard's (X2, A·h2) / (X3, A·U) with
+/// A = h2^(p-1-(p+1)/4): A·h2 = h2^((p-1)/2)·ρ, and h2^((p-1)/2) is 1 or -1.
+fn encode_impl<C>(r: &[u8]) -> Option<Vec<u8>>
+where
+    C: PrimeCurveParams,
+    FieldBytesSize<C>: ModulusSize,
+    AffinePoint<C>: FromSec1Point<C> + ToSec1Point<C>,
+{
+    type Fe<C> = <C as FieldArithmetic>::FieldElement;
+    let radix = Fe::<C>::from(256u64);
+    let mut u = Fe::<C>::ZERO;
+    for b in r {
+        u = u * radix + Fe::<C>::from(u64::from(*b));
+    }
+    let a = C::EQUATION_A;
+    let b = C::EQUATION_B;
+    let alpha = -u.square();
+    let t: Option<Fe<C>> = (alpha + alpha.square()).invert().into_option();
+    let a_inv: Option<Fe<C>> = a.invert().into_option();
+    let x2 = -(b * a_inv? * (Fe::<C>::ONE + t?));
+    let h2 = x2.square() * x2 + a * x2 + b;
+    let rho = h2.pow_vartime(sqrt_exponent::<C>());
+    let (x, y) = if bool::from(rho.square().ct_eq(&h2)) {
+        (x2, rho)
+    } else {
+        (alpha * x2, -(u.square() * u * rho))
+    };
+    let mut sec1 = vec![0x04];
+    sec1.extend_from_slice(&x.to_repr());
+    sec1.extend_from_slice(&y.to_repr());
+    // Parsing checks that the result is on the curve.
+    let p = point::<C>(&sec1)?;
+    encode::<C>(&p)
+}
+
 impl Curve {
     /// True when `sk` is a valid private key (field-size bytes, in [1, n-1]).
     pub(crate) fn is_valid_secret(self, sk: &[u8]) -> bool {
@@ -213,5 +327,25 @@ impl Curve {
     /// ECDH: the x-coordinate of `sk * PK_other` (field-size bytes). `None` on an invalid key.
     pub(crate) fn shared_secret(self, sk: &[u8], pk_other: &[u8]) -> Option<Vec<u8>> {
         dispatch!(self, shared_x(sk, pk_other))
+    }
+
+    /// PACE-CAM chip authentication data CA_IC = SK_Map,IC · SK_IC⁻¹ mod n (field size).
+    pub(crate) fn cam_data(self, map_sk: &[u8], sk_ic: &[u8]) -> Option<Vec<u8>> {
+        dispatch!(self, cam_impl(map_sk, sk_ic))
+    }
+
+    /// The integrated mapping's point encoding of the big-endian integer `r` (reduced mod p).
+    /// `None` for a degenerate input.
+    pub(crate) fn point_encoding(self, r: &[u8]) -> Option<Vec<u8>> {
+        dispatch!(self, encode_impl(r))
+    }
+
+    /// Mask for the first byte of a field-size random draw so that it has the order's bit
+    /// length (P-521: 66 bytes for 521 bits).
+    pub(crate) fn first_byte_mask(self) -> u8 {
+        match self {
+            Curve::P521 => 0x01,
+            _ => 0xFF,
+        }
     }
 }

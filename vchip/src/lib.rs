@@ -6,11 +6,13 @@
 //! `monid-core` only for the `Transport` trait, `TransportError`, `TransportInfo` and the `tlv`
 //! writer/reader; its BAC, PACE, Chip Authentication, Active Authentication, secure messaging,
 //! key derivation, MRZ and LDS encoding are an INDEPENDENT implementation built directly on
-//! RustCrypto (`des`, `cbc`, `retail-mac`, `aes`, `cmac`, `sha1`, `sha2`, `bp256` / `p256` /
-//! `p384` constant-time arithmetic, `p256` ECDSA), so that the terminal is never tested only
-//! against itself. It checks itself against the ICAO 9303-11 Appendix D (BAC, 3DES SM) and G.1
-//! (PACE) worked examples and the BSI EAC worked example (PACE with a PIN, AES SM, CA v2): see
-//! `tests/appendix_d.rs` and `tests/pace.rs`.
+//! RustCrypto (`des`, `cbc`, `retail-mac`, `aes`, `cmac`, `sha1`, `sha2`, `p256` / `p384` /
+//! `p521` / `bp256` / `bp384` constant-time arithmetic, `p256` ECDSA), so that the terminal is
+//! never tested only against itself. It checks itself against the ICAO 9303-11 Appendix D (BAC,
+//! 3DES SM), G.1 (PACE GM), H.1 (PACE IM) and I (PACE-CAM) worked examples and the BSI EAC
+//! worked example (PACE with a PIN, AES SM, CA v2): see `tests/appendix_d.rs`, `tests/pace.rs`
+//! and the unit tests of `pace.rs`; `tests/pace_matrix.rs` reads the CNIE with the core's
+//! reader on every supported (curve, mapping, cipher).
 //!
 //! ## Commands
 //!
@@ -52,16 +54,23 @@
 //!   **6D00**): `MSE:Set AT` `00 22 C1 A4 {80 OID, 83 01|02|03, 84 paramId?}` (OID or parameter
 //!   id not the card's, or a password the profile does not accept: **6A88**; a PIN with failed
 //!   tries: **63Cx**); then `GENERAL AUTHENTICATE` `10 86 00 00` x3 and `00 86 00 00`: step 1
-//!   `7C{}` -> `7C{80 z}`, z = AES-CBC(K_pi, 0, s), s 16 bytes, K_pi = KDF(password, 3)
-//!   (CAN/PIN as ASCII, MRZ as SHA-1 of the MRZ information); step 2 `7C{81 PK_map}` ->
-//!   `7C{82 PK_map,PICC}`, G' = s*G + SK_map*PK_map,PCD; step 3 `7C{83 PK_PCD}` ->
-//!   `7C{84 PK_PICC}`; step 4 `7C{85 T_PCD}` -> `7C{86 T_PICC}` with T = CMAC(KS_mac, 7F49{06 OID,
-//!   86 other key})[..8]. A wrong T_PCD (wrong password) answers **6300** (PIN: **63Cx**, the
+//!   `7C{}` -> `7C{80 z}`, z = E(K_pi, s) (CBC, zero IV, AES or 3DES), s 16 bytes (32 for IM
+//!   with AES-192/256), K_pi = KDF(password, 3) (CAN/PIN as ASCII, MRZ as SHA-1 of the MRZ
+//!   information); step 2, generic mapping and CAM: `7C{81 PK_map}` -> `7C{82 PK_map,PICC}`,
+//!   G' = s*G + SK_map*PK_map,PCD; integrated mapping: `7C{81 t}` -> `7C{}`, G' =
+//!   f_G(R_p(s, t)) (the pseudo-random function and simplified-SWU point encoding of §4.4.3.3.2);
+//!   step 3 `7C{83 PK_PCD}` -> `7C{84 PK_PICC}`; step 4 `7C{85 T_PCD}` -> `7C{86 T_PICC}` (CAM:
+//!   `7C{86 T_PICC, 8A A_IC}`, A_IC = AES-CBC(KS_enc, IV = AES(KS_enc, FF..FF), pad(CA_IC)),
+//!   CA_IC = SK_map,PICC · SK_IC⁻¹ with the static key on the PACE curve) with T =
+//!   CMAC(KS_mac, 7F49{06 OID, 86 other key})[..8] (3DES: retail MAC over the padded input).
+//!   Curves P-256, P-384, P-521, brainpoolP256r1, brainpoolP384r1; GM and IM with 3DES and
+//!   AES-128/192/256, CAM with AES ([`PaceConfig`]). A wrong T_PCD (wrong password) answers **6300** (PIN: **63Cx**, the
 //!   counter decrements; at 0 the PIN is blocked, step 1 answers **6983**). Malformed data or an
 //!   invalid point: **6A80**; out of sequence: **6985**; any error restarts PACE. The chaining
 //!   bit is accepted on GENERAL AUTHENTICATE only (elsewhere **6884**) and must be clear on the
 //!   last step. Then AES secure messaging: SSC 16 bytes from 0, IV = AES(KS_enc, SSC), padding
-//!   and MAC input to 16-byte blocks, CMAC truncated to 8 bytes; otherwise as the 3DES SM above.
+//!   and MAC input to 16-byte blocks, CMAC truncated to 8 bytes; otherwise as the 3DES SM above
+//!   (PACE with 3DES: the 3DES SM above with an SSC of zero).
 //!   [`VirtualChip::with_fixed_pace`] fixes s and the chip's two private keys.
 //! - Chip Authentication, §6.2 (under SM, after BAC or PACE): v2 `MSE:Set AT` `00 22 41 A4 {80
 //!   id-CA-ECDH-AES-CBC-CMAC-128, 84 01?}` then `GENERAL AUTHENTICATE` `7C{80 PK_PCD}` ->
@@ -86,15 +95,20 @@
 //!   (EF.ATR/INFO advertises 2048-byte commands and 4096-byte responses); DG1, DG2 (> 32 KB JPEG
 //!   2000, so offsets above 32767 need `B1`), DG7 (signature), DG11 (with a synthetic address),
 //!   DG12, DG14 (CA v2, brainpoolP256r1 key `assets/ca_bp256_*`, keyId 1, and the PACEInfo),
-//!   DG15 (EC P-256 key `assets/dg15_p256_spki.der`, AA answered), EF.SOD. All keys are
-//!   TEST-ONLY and committed.
+//!   DG15 (EC P-256 key `assets/dg15_p256_spki.der`, AA answered), EF.SOD; in the MF,
+//!   EF.CardSecurity (FID 011D, SFI 1D, readable under SM only), signed by the test PKI's
+//!   DSC-BP256X (`test-vectors/pki/make-card-security.sh`), with the CA key (keyId 1) and one
+//!   PACE-CAM key per other curve (keyId = parameter id, derived from a label:
+//!   [`Profile::card_security_content`]). All keys are TEST-ONLY and committed or derived.
 //! - [`Profile::cnie_td1_bac`]: the same card, same files and EF.SOD, BAC only and no
 //!   EF.CardAccess (CA and AA still work under BAC).
 //! - [`Profile::icao_appendix_g1`]: the Appendix G.1 document (T22000129, 640812, 101031), PACE
 //!   with the MRZ.
 //! - Options: [`Profile::with_pace_password`] (CAN, PIN or MRZ; adds PACE to a BAC profile),
-//!   [`Profile::with_can`], [`Profile::with_pin`], [`Profile::with_pace_curve`] (P-256,
-//!   brainpoolP256r1, P-384; AES-128/192/256), [`Profile::with_chip_authentication_key`].
+//!   [`Profile::with_can`], [`Profile::with_pin`], [`Profile::with_pace`] (any [`PaceConfig`];
+//!   DG14 keeps its signed PACEInfo), [`Profile::with_pace_curve`] (GM, AES),
+//!   [`Profile::with_chip_authentication_key`], [`Profile::with_cam_key`],
+//!   [`Profile::with_card_security`].
 //! - [`Profile::icao_appendix_d`]: the Appendix D document (L898902C<, 690806, 940623) with the
 //!   EF.COM the Appendix D.4 example reads.
 //! - [`Profile::cnie_td1_mar`]: the BAC card issued by `MAR` (only DG1 differs), for the
@@ -149,8 +163,8 @@ pub use ec::Curve;
 pub use lds::check_digit;
 pub use link::{LinkModel, LinkStats};
 pub use misbehave::Misbehaviour;
-pub use pace::{PaceConfig, Password};
+pub use pace::{PaceCipher, PaceConfig, PaceMapping, Password};
 pub use profile::{
-    AID_EMRTD, AccessControl, CNIE_CAN, FID_ATR_INFO, FID_CARD_ACCESS, FID_COM, FID_SOD, Profile,
-    SfiRefusal, fid_dg,
+    AID_EMRTD, AccessControl, CNIE_CAN, FID_ATR_INFO, FID_CARD_ACCESS, FID_CARD_SECURITY, FID_COM,
+    FID_SOD, Profile, SfiRefusal, fid_dg,
 };

@@ -2,9 +2,10 @@
 //! control, short file identifiers, extended length, EF.ATR/INFO, transport info).
 //!
 //! This module owns the contents of each profile. All holders are invented; the issuing state is
-//! `UTO`, which ICAO reserves for specimens. EF.SOD of the passport and CNIE profiles is signed
-//! by the test PKI of `test-vectors/pki/` (made with Debian's `openssl`); the Appendix D profile
-//! keeps a structurally real but UNSIGNED one (empty `signerInfos`).
+//! `UTO`, which ICAO reserves for specimens. EF.SOD of the passport and CNIE profiles, and the
+//! CNIE's EF.CardSecurity, are signed by the test PKI of `test-vectors/pki/` (made with Debian's
+//! `openssl`); the Appendix D profile keeps a structurally real but UNSIGNED EF.SOD (empty
+//! `signerInfos`).
 
 use core::fmt;
 
@@ -13,12 +14,15 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::ec::Curve;
 use crate::lds::{self, ImageType, MrzFields};
-use crate::pace::{self, PaceConfig, Password};
+use crate::pace::{self, PaceCipher, PaceConfig, PaceMapping, Password};
 
 /// File identifier of EF.ATR/INFO (in the MF).
 pub const FID_ATR_INFO: u16 = 0x2F01;
 /// File identifier of EF.CardAccess (in the MF, SFI 1C, readable in plain: the PACEInfo).
 pub const FID_CARD_ACCESS: u16 = 0x011C;
+/// File identifier of EF.CardSecurity (in the MF, SFI 1D; same numbers as EF.SOD, which is in
+/// the application). Readable under secure messaging only.
+pub const FID_CARD_SECURITY: u16 = 0x011D;
 /// File identifier of EF.COM.
 pub const FID_COM: u16 = 0x011E;
 /// File identifier of EF.SOD.
@@ -69,9 +73,11 @@ pub enum AccessControl {
     BacOrPace,
 }
 
-/// The chip's static Chip Authentication key pair (ECDH), keyId 1.
+/// A static Chip Authentication key pair (ECDH): keyId 1 for CA (DG14), or a PACE-CAM key.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub(crate) struct CaKey {
+    #[zeroize(skip)]
+    pub key_id: u8,
     #[zeroize(skip)]
     pub curve: Curve,
     pub secret: Vec<u8>,
@@ -132,6 +138,8 @@ pub struct Profile {
     #[zeroize(skip)]
     pub(crate) pin_tries: u8,
     pub(crate) ca: Option<CaKey>,
+    /// The static keys for PACE-CAM, one per curve (listed in EF.CardSecurity).
+    pub(crate) cam_keys: Vec<CaKey>,
     pub(crate) aa_key: Option<Vec<u8>>,
 }
 
@@ -179,17 +187,69 @@ const DEFAULT_PIN_TRIES: u8 = 3;
 /// The CNIE's PACE configuration: ECDH-GM, AES-128, brainpoolP256r1.
 const CNIE_PACE: PaceConfig = PaceConfig {
     curve: Curve::BrainpoolP256r1,
-    key_len: 16,
+    mapping: PaceMapping::Generic,
+    cipher: PaceCipher::Aes128,
 };
 
 fn cnie_ca_key() -> Option<CaKey> {
     let curve = Curve::BrainpoolP256r1;
     let public = curve.public_key(None, CA_BP256_PRIVATE)?;
     Some(CaKey {
+        key_id: 1,
         curve,
         secret: CA_BP256_PRIVATE.to_vec(),
         public,
     })
+}
+
+/// A TEST-ONLY private key on `curve`, derived deterministically from `label`:
+/// SHA-512(label || curve id || counter || block) blocks, the first byte masked to the order's bit
+/// length, the first draw in [1, n-1].
+fn derived_key(curve: Curve, label: &[u8]) -> Option<Vec<u8>> {
+    use sha2::{Digest, Sha512};
+    for counter in 0u8..64 {
+        let mut bytes = Vec::with_capacity(128);
+        for block in 0u8..2 {
+            let mut h = Sha512::new();
+            h.update(label);
+            h.update([curve.parameter_id(), counter, block]);
+            bytes.extend_from_slice(&h.finalize());
+        }
+        bytes.truncate(curve.field_len());
+        if let Some(first) = bytes.first_mut() {
+            *first &= curve.first_byte_mask();
+        }
+        if curve.is_valid_secret(&bytes) {
+            return Some(bytes);
+        }
+        bytes.zeroize();
+    }
+    None
+}
+
+/// The CNIE's PACE-CAM static keys (TEST-ONLY): on brainpoolP256r1 the Chip Authentication key
+/// (keyId 1, as in DG14); on the other curves a key derived from "monid vchip CAM key", keyId =
+/// the curve's standardized parameter id.
+fn cnie_cam_keys(ca: Option<&CaKey>) -> Vec<CaKey> {
+    let mut out: Vec<CaKey> = ca.into_iter().cloned().collect();
+    for curve in Curve::ALL {
+        if out.iter().any(|k| k.curve == curve) {
+            continue;
+        }
+        let Some(secret) = derived_key(curve, b"monid vchip CAM key") else {
+            continue;
+        };
+        let Some(public) = curve.public_key(None, &secret) else {
+            continue;
+        };
+        out.push(CaKey {
+            key_id: curve.parameter_id(),
+            curve,
+            secret,
+            public,
+        });
+    }
+    out
 }
 
 /// The issuing state of a CNIE-like profile.
@@ -207,6 +267,10 @@ const PASSPORT_SOD: &[u8] = include_bytes!("../../test-vectors/pki/sod/passport_
 const CNIE_SOD: &[u8] = include_bytes!("../../test-vectors/pki/sod/cnie_td1.dsc-bp256x.sod");
 /// EF.SOD of [`Profile::cnie_td1_mar`]: signed by the test PKI's DSC-MA under CSCA-MA.
 const CNIE_MAR_SOD: &[u8] = include_bytes!("../../test-vectors/pki/sod/cnie_td1_mar.dsc-ma.sod");
+/// EF.CardSecurity of [`Profile::cnie_td1`]: [`Profile::card_security_content`] signed by the test
+/// PKI's DSC-BP256X (`test-vectors/pki/make-card-security.sh`).
+const CNIE_CARD_SECURITY: &[u8] =
+    include_bytes!("../../test-vectors/pki/card-security/cnie_td1.dsc-bp256x.cardsecurity");
 
 fn emrtd_file(fid: u16, sfi: u8, content: Vec<u8>) -> File {
     File {
@@ -259,6 +323,7 @@ impl Profile {
             pin: DEFAULT_PIN.to_owned(),
             pin_tries: DEFAULT_PIN_TRIES,
             ca: None,
+            cam_keys: Vec::new(),
             aa_key: None,
         }
     }
@@ -361,7 +426,7 @@ impl Profile {
         p
     }
 
-    /// Installs a PACE configuration and its EF.CardAccess (and rewrites DG14's PACEInfo).
+    /// Installs a PACE configuration and its EF.CardAccess (DG14 is left as signed).
     fn set_pace(&mut self, cfg: PaceConfig) {
         self.pace = Some(cfg);
         self.files.retain(|f| f.fid != FID_CARD_ACCESS);
@@ -374,7 +439,6 @@ impl Profile {
                 content: pace::card_access(&cfg),
             },
         );
-        self.rebuild_dg14();
     }
 
     fn rebuild_dg14(&mut self) {
@@ -456,8 +520,17 @@ impl Profile {
             max_response_len: 4096,
             extended_length: true,
         };
+        p.cam_keys = cnie_cam_keys(ca.as_ref());
         p.ca = ca;
         p.aa_key = Some(AA_P256_PRIVATE.to_vec());
+        if access != AccessControl::Bac {
+            p.files.push(File {
+                fid: FID_CARD_SECURITY,
+                sfi: Some(0x1D),
+                location: Location::Mf,
+                content: CNIE_CARD_SECURITY.to_vec(),
+            });
+        }
         p.can = CNIE_CAN.to_owned();
         p.pace_passwords = vec![Password::Can];
         p.access = access;
@@ -651,24 +724,96 @@ impl Profile {
         self
     }
 
-    /// Changes the PACE curve and AES key length (16, 24 or 32 bytes; anything else means 16):
-    /// EF.CardAccess and DG14's PACEInfo are rewritten, EF.SOD is NOT re-signed (its DG14 hash
-    /// then no longer matches).
+    /// Changes the PACE curve and AES key length (16, 24 or 32 bytes; anything else means 16),
+    /// generic mapping: see [`Profile::with_pace`].
     #[must_use]
-    pub fn with_pace_curve(mut self, curve: Curve, key_len: usize) -> Self {
-        let key_len = if matches!(key_len, 16 | 24 | 32) {
-            key_len
-        } else {
-            16
-        };
-        let cfg = PaceConfig { curve, key_len };
+    pub fn with_pace_curve(self, curve: Curve, key_len: usize) -> Self {
+        let cipher = PaceCipher::aes(key_len).unwrap_or(PaceCipher::Aes128);
+        self.with_pace(PaceConfig {
+            curve,
+            mapping: PaceMapping::Generic,
+            cipher,
+        })
+    }
+
+    /// Changes the PACE configuration (curve, mapping, cipher): EF.CardAccess is rewritten;
+    /// DG14 keeps the issuer-signed PACEInfo of the profile's original configuration, so EF.SOD
+    /// still covers it (TR-03110 lets DG14 and EF.CardAccess differ only in this test chip). For the chip authentication mapping the chip uses
+    /// its static key on the PACE curve ([`Profile::cnie_td1`] has one per curve, listed in its
+    /// signed EF.CardSecurity); a profile without one answers MSE:Set AT with 6A88.
+    #[must_use]
+    pub fn with_pace(mut self, cfg: PaceConfig) -> Self {
         if self.files.iter().any(|f| f.fid == FID_CARD_ACCESS) {
             self.set_pace(cfg);
         } else {
             self.pace = Some(cfg);
-            self.rebuild_dg14();
         }
         self
+    }
+
+    /// The SecurityInfos EF.CardSecurity must sign for this profile's static keys: a
+    /// ChipAuthenticationInfo (id-CA-ECDH-AES-CBC-CMAC-128, version 2, keyId 1) and a
+    /// ChipAuthenticationPublicKeyInfo per PACE-CAM key, DER. What the test PKI signs
+    /// (`cargo run -p monid-vchip --example export_card_security`).
+    pub fn card_security_content(&self) -> Vec<u8> {
+        let keys: Vec<(u8, Curve, Vec<u8>)> = self
+            .cam_keys
+            .iter()
+            .map(|k| (k.key_id, k.curve, k.public.clone()))
+            .collect();
+        pace::card_security_infos(&keys)
+    }
+
+    /// EF.CardSecurity as stored on the chip (in the MF), if the profile has one.
+    pub fn card_security(&self) -> Option<&[u8]> {
+        self.file_at(FID_CARD_SECURITY, Location::Mf)
+    }
+
+    /// Replaces (or adds) EF.CardSecurity, e.g. with a forged one.
+    #[must_use]
+    pub fn with_card_security(mut self, content: Vec<u8>) -> Self {
+        self.files
+            .retain(|f| !(f.fid == FID_CARD_SECURITY && f.location == Location::Mf));
+        self.files.push(File {
+            fid: FID_CARD_SECURITY,
+            sfi: Some(0x1D),
+            location: Location::Mf,
+            content,
+        });
+        self
+    }
+
+    /// The PACE-CAM static public key on `curve` and its keyId, if the profile has one.
+    pub fn cam_public_key(&self, curve: Curve) -> Option<(u8, Vec<u8>)> {
+        self.cam_key(curve).map(|k| (k.key_id, k.public.clone()))
+    }
+
+    /// Replaces the PACE-CAM static key on `curve` (keyId kept, or the curve's parameter id).
+    /// EF.CardSecurity is NOT re-signed. `None` when `secret` is not a valid private key.
+    pub fn with_cam_key(mut self, curve: Curve, secret: &[u8]) -> Option<Self> {
+        let public = curve.public_key(None, secret)?;
+        let key_id = self
+            .cam_key(curve)
+            .map_or(curve.parameter_id(), |k| k.key_id);
+        self.cam_keys.retain(|k| k.curve != curve);
+        self.cam_keys.push(CaKey {
+            key_id,
+            curve,
+            secret: secret.to_vec(),
+            public,
+        });
+        Some(self)
+    }
+
+    pub(crate) fn cam_key(&self, curve: Curve) -> Option<&CaKey> {
+        self.cam_keys.iter().find(|k| k.curve == curve)
+    }
+
+    pub(crate) fn file_at(&self, fid: u16, location: Location) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|f| f.fid == fid && f.location == location)
+            .map(|f| f.content.as_slice())
     }
 
     /// Replaces the Chip Authentication key pair (e.g. the BSI worked example's). DG14 is
@@ -677,6 +822,7 @@ impl Profile {
     pub fn with_chip_authentication_key(mut self, curve: Curve, secret: &[u8]) -> Option<Self> {
         let public = curve.public_key(None, secret)?;
         self.ca = Some(CaKey {
+            key_id: 1,
             curve,
             secret: secret.to_vec(),
             public,
