@@ -23,12 +23,15 @@ pub mod terminal;
 
 use monid_core::access::AccessKey;
 use monid_core::apdu::{Command, Response};
+use monid_core::crypto::SmCipher;
 use monid_core::pace::params::{KeyAgreement, Mapping, PaceParams};
 use monid_core::pace::terminal::Pace;
 use monid_core::rand::{RandomSource, SystemRandom};
 use monid_core::sm::Unprotected;
 use monid_core::transport::Transport;
-use monid_vchip::{AID_EMRTD, Curve, FID_COM, Profile, VirtualChip};
+use monid_vchip::{
+    AID_EMRTD, Curve, FID_COM, PaceCipher, PaceConfig, PaceMapping, Profile, VirtualChip,
+};
 
 use crate::card::OpenPaceCard;
 use crate::combos::Combo;
@@ -66,23 +69,22 @@ pub fn vchip_profile(combo: &Combo, can: &str) -> Result<Profile, String> {
     if combo.protocol.key_agreement != KeyAgreement::Ecdh {
         return Err("monid-vchip: no DH PACE".into());
     }
-    if combo.mapping() != Mapping::Generic {
-        return Err(format!(
-            "monid-vchip: no {:?} mapping (generic only)",
-            combo.mapping()
-        ));
-    }
-    let key_len = match combo.cipher() {
-        monid_core::crypto::SmCipher::Des3 => {
-            return Err("monid-vchip: no 3DES PACE (AES only)".into());
-        }
-        c => c.key_len(),
+    let mapping = match combo.mapping() {
+        Mapping::Generic => PaceMapping::Generic,
+        Mapping::Integrated => PaceMapping::Integrated,
+        Mapping::ChipAuthentication => PaceMapping::ChipAuthentication,
+    };
+    let cipher = match combo.cipher() {
+        SmCipher::Des3 => PaceCipher::Tdes,
+        SmCipher::Aes128 => PaceCipher::Aes128,
+        SmCipher::Aes192 => PaceCipher::Aes192,
+        SmCipher::Aes256 => PaceCipher::Aes256,
     };
     let curve = Curve::from_parameter_id(combo.param_id)
         .ok_or_else(|| format!("monid-vchip: no curve for parameter id {}", combo.param_id))?;
-    Ok(Profile::cnie_td1()
-        .with_can(can)
-        .with_pace_curve(curve, key_len))
+    let cfg =
+        PaceConfig::new(curve, mapping, cipher).ok_or("monid-vchip: no such PACE configuration")?;
+    Ok(Profile::cnie_td1().with_can(can).with_pace(cfg))
 }
 
 fn monid_send<T: Transport>(card: &mut T, cmd: &Command) -> Result<Response, String> {
