@@ -209,6 +209,91 @@ for fname, scheme in [("ecdsa_secp256r1_sha256.json", 2), ("ecdsa_secp384r1_sha3
           sig_input(scheme, g["sha"], bytes.fromhex(g["publicKeyDer"]), bytes.fromhex(t[2]),
                     bytes.fromhex(t[1]), mgf1=g.get("mgfSha"), salt=g.get("sLen", 0)))
 
+# Issue 4 targets: EF.DIR, EF.CardAccess, DG14 + chip authentication, DG15 + active
+# authentication, the PACE terminal (worked examples), DH PACE primitives. The synthetic PACE
+# handshakes on the other curves are written by `cargo test --no-default-features --test
+# make_pace_seeds -- --ignored` (they need the curve arithmetic).
+def parts(*ps):
+    return b"".join(struct.pack(">H", len(p)) + p for p in ps)
+
+def tv(path):
+    return json.load(open(os.path.join(VECTORS, path)))
+
+def hx(s):
+    return bytes.fromhex(s)
+
+# ef_dir: the nPA emulator's EF.DIR (test-vectors/ef-dir.json), the virtual multi-application
+# CNIE's, a passport's eMRTD-only one, and one with padding and a bare 4F.
+EMRTD = hx("A0000002471001")
+write("ef_dir", "npa", hx(tv("ef-dir.json")["npa"]["hex"]))
+write("ef_dir", "vchip_multi_app", b"".join(
+    tlv(0x61, tlv(0x4F, aid) + tlv(0x50, label))
+    for aid, label in [(EMRTD, b"eMRTD"), (hx("A0000002472001"), b"LDS2 TRAVEL"),
+                       (hx("E80704007F00070302"), b"eID")]))
+write("ef_dir", "emrtd_only", tlv(0x61, tlv(0x4F, EMRTD)))
+write("ef_dir", "padded", b"\x00\xFF" + tlv(0x4F, EMRTD) + b"\xFF" * 4 + tlv(0x61, tlv(0x4F, hx("A0000002472002")) + tlv(0x51, hx("3F00")) + tlv(0x73, tlv(0x4F, EMRTD))))
+
+# card_access: EF.CardAccess and EF.CardSecurity of test-vectors/pace-dh/card_access.json
+# (ECDH and DH cards), and DG14's SET from the BSI CA example.
+ca = tv("pace-dh/card_access.json")
+for kind in ("ecdh", "dh"):
+    write("card_access", kind + "_card_access", hx(ca[kind]["ef_cardaccess"]))
+    write("card_access", kind + "_card_security", hx(ca[kind]["ef_cardsecurity"]))
+bsi_ca = tv("ca-aa/bsi_eac_ca_v2.json")
+write("card_access", "bsi_security_infos", hx(bsi_ca["security_infos"]))
+
+# dg14: DG14 around the BSI EAC worked example's SecurityInfos, then MSE 9000 and the chip's
+# GENERAL AUTHENTICATE answer (r_PICC, T_PICC): with the target's fixed terminal key, CA v2
+# runs to the end.
+dg14 = tlv(0x6E, hx(bsi_ca["security_infos"]))
+ga = tlv(0x7C, tlv(0x81, hx(bsi_ca["ca_nonce"])) + tlv(0x82, hx(bsi_ca["ca_picc_token"]))) + OK
+write("dg14", "bsi_ca_v2", parts(dg14, OK, ga))
+write("dg14", "bsi_ca_v2_wrong_token", parts(dg14, OK, ga[:-3] + bytes([ga[-3] ^ 1]) + OK))
+write("dg14", "dg14_only", parts(dg14, b"", b""))
+
+# active_auth: DG15 around each SubjectPublicKeyInfo of test-vectors/ca-aa/aa_vectors.json,
+# its challenge and the chip's signature (ICAO 9303-11 Appendix F RSA, RSA-2048 SHA-256 and
+# explicit SHA-1, ECDSA P-256 and P-384).
+aa = tv("ca-aa/aa_vectors.json")
+for name, t in aa.items():
+    if name == "source":
+        continue
+    spki = hx(t.get("spki", aa["rsa2048_sha256"]["spki"]))
+    write("active_auth", name, parts(tlv(0x6F, spki), hx(t["challenge"]), hx(t["signature"]) + OK))
+
+# pace_terminal: scenario byte, then the chip's four answers of each worked example in
+# test-vectors/pace/pace_ecdh_worked_examples.json (the target fixes the terminal's keys to the
+# example's, so each seed runs PACE to the end).
+pe = tv("pace/pace_ecdh_worked_examples.json")
+g1 = pe["icao_g1_ecdh_gm"]
+write("pace_terminal", "icao_g1_gm_bp256", bytes([0]) + parts(*[hx(a[1]) for a in g1["apdus"][1:]]))
+h1 = pe["icao_h1_ecdh_im"]
+write("pace_terminal", "icao_h1_im_bp256", bytes([1]) + parts(
+    tlv(0x7C, tlv(0x80, hx(h1["encrypted_nonce_z"]))) + OK, hx("7C00") + OK,
+    tlv(0x7C, tlv(0x84, hx(h1["eph_pk_picc"]))) + OK, tlv(0x7C, tlv(0x86, hx(h1["t_picc"]))) + OK))
+i1 = pe["icao_i_ecdh_cam"]
+write("pace_terminal", "icao_i_cam_bp256", bytes([2]) + parts(
+    tlv(0x7C, tlv(0x80, hx(i1["encrypted_nonce_z"]))) + OK,
+    tlv(0x7C, tlv(0x82, hx(i1["map_pk_picc"]))) + OK,
+    tlv(0x7C, tlv(0x84, hx(i1["eph_pk_picc"]))) + OK, hx(i1["final_ga_response"])))
+b1 = pe["bsi_ecdh_gm"]
+write("pace_terminal", "bsi_gm_bp256_pin", bytes([3]) + parts(
+    tlv(0x7C, tlv(0x80, hx(b1["nonce_enc"]))) + OK,
+    tlv(0x7C, tlv(0x82, hx(b1["map_picc_pub_key"]))) + OK,
+    tlv(0x7C, tlv(0x84, hx(b1["picc_pub_key"]))) + OK,
+    tlv(0x7C, tlv(0x86, hx(b1["authentication_token_picc"]))) + OK))
+
+# pace_dh: the ICAO 9303-11 G.2 (DH GM, 1024/160) chip mapping key and nonce, H.2 (DH IM,
+# 2048/224) nonces, and RFC 5114's explicit 2048/224 group (test-vectors/pace-dh/dh_vectors.json).
+dh = tv("pace-dh/dh_vectors.json")
+g2 = dh["icao_g2"]
+write("pace_dh", "icao_g2_gm_1024", bytes([0]) + parts(hx(g2["map_Y_picc"]), hx(g2["nonce_s"]), b"", b""))
+write("pace_dh", "icao_g2_eph_1024", bytes([0]) + parts(hx(g2["eph_Y_picc"]), hx(g2["nonce_s"]), b"", b""))
+h2 = dh["icao_h2"]
+write("pace_dh", "icao_h2_im_1024", bytes([0]) + parts(hx(h2["eph_Y_picc"]), hx(h2["nonce_s"]), hx(h2["terminal_nonce_t"]), b""))
+write("pace_dh", "h2_nonces_2048_224", bytes([1]) + parts(b"\x02", hx(h2["nonce_s"]), hx(h2["terminal_nonce_t"]), b""))
+r = dh["rfc5114_by_standardized_id"]["1"]
+write("pace_dh", "explicit_2048_224", bytes([3]) + parts(hx(r["p"]), hx(r["g"]), hx(r["q"]), hx(r["g"])))
 # Regressions (replayed by tests/seeds.rs, not fuzzing seeds): inputs that once failed.
 def regression(target, name, data):
     d = os.path.join(HERE, "regressions", target)

@@ -395,13 +395,15 @@ fn probe_command(mut args: ReadArgs) -> Result<u8, CliError> {
         serde_json::json!({
             "protocol": p.protocol,
             "mapping": format!("{:?}", p.mapping),
-            "curve": format!("{:?}", p.curve),
+            "curve": p.domain.to_string(),
             "password": format!("{:?}", p.password),
         })
     });
+    let applications = probe_applications_json(&report.applications);
     let json = serde_json::json!({
         "reader": reader,
         "atr": atr,
+        "ef_dir": applications,
         "ef_atr_info": report.atr_info,
         "extended_length": report.extended_length,
         "max_response": report.max_response,
@@ -432,14 +434,15 @@ fn probe_command(mut args: ReadArgs) -> Result<u8, CliError> {
                 "not announced"
             }
         );
+        print_applications(&report.applications);
         match &report.pace_options {
             Some(o) => println!("EF.CardAccess:   PACE options {}", o.join(", ")),
             None => println!("EF.CardAccess:   absent (BAC only)"),
         }
         match report.pace {
             Some(p) => println!(
-                "Access control:  PACE {} ({:?} mapping, {:?}, password {:?})",
-                p.protocol, p.mapping, p.curve, p.password
+                "Access control:  PACE {} ({:?} mapping, {}, password {:?})",
+                p.protocol, p.mapping, p.domain, p.password
             ),
             None => println!("Access control:  {:?}", report.protocol),
         }
@@ -453,6 +456,76 @@ fn probe_command(mut args: ReadArgs) -> Result<u8, CliError> {
         println!("APDUs:           {}", report.apdus);
     }
     Ok(exit::OK)
+}
+
+fn hex_upper(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+fn application_status(status: monid_core::reader::ApplicationStatus) -> String {
+    use monid_core::reader::ApplicationStatus;
+    match status {
+        ApplicationStatus::Present => "present".into(),
+        ApplicationStatus::NotFound => "listed but absent (6A82)".into(),
+        ApplicationStatus::Refused(sw) => format!("refused ({sw})"),
+        ApplicationStatus::NotTried => "not selected".into(),
+        _ => "unknown".into(),
+    }
+}
+
+fn ef_dir_state(state: &monid_core::reader::EfDirState) -> String {
+    use monid_core::reader::EfDirState;
+    match state {
+        EfDirState::Absent => "absent".into(),
+        EfDirState::Present {
+            skipped,
+            malformed_tail,
+        } => {
+            let mut s = String::from("present");
+            if *skipped > 0 {
+                s.push_str(&format!(", {skipped} entries skipped"));
+            }
+            if *malformed_tail {
+                s.push_str(", damaged tail");
+            }
+            s
+        }
+        EfDirState::Malformed => "malformed".into(),
+        EfDirState::Unreadable(why) => format!("unreadable: {why}"),
+        _ => "unknown".into(),
+    }
+}
+
+/// EF.DIR and its applications for `monid probe --json`.
+fn probe_applications_json(apps: &monid_core::reader::Applications) -> serde_json::Value {
+    let listed: Vec<serde_json::Value> = apps
+        .listed
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "aid": hex_upper(&a.aid),
+                "label": a.label,
+                "name": a.name,
+                "status": application_status(a.status),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "state": ef_dir_state(&apps.ef_dir),
+        "applications": listed,
+    })
+}
+
+fn print_applications(apps: &monid_core::reader::Applications) {
+    println!("EF.DIR:          {}", ef_dir_state(&apps.ef_dir));
+    for a in &apps.listed {
+        let name = a.name.or(a.label.as_deref()).unwrap_or("");
+        println!(
+            "  application    {} {name}: {}",
+            hex_upper(&a.aid),
+            application_status(a.status)
+        );
+    }
 }
 
 fn demo(args: OutputArgs) -> Result<u8, CliError> {

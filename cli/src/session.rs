@@ -172,8 +172,8 @@ fn access_text(raw: &RawDocument) -> String {
     let protocol = match (raw.link.protocol, raw.link.pace) {
         (AccessProtocol::Pace, Some(p)) => {
             pace = format!(
-                "PACE {} ({:?}, password {:?})",
-                p.protocol, p.curve, p.password
+                "PACE {} ({}, password {:?})",
+                p.protocol, p.domain, p.password
             );
             pace.as_str()
         }
@@ -196,8 +196,8 @@ fn chip_text(doc: &Document) -> String {
     let chip = &doc.raw.chip;
     let ca = match &chip.chip_authentication {
         Some(Ok(e)) => format!(
-            "chip authentication v{} ({:?}) OK, secure messaging re-keyed",
-            e.version, e.curve
+            "chip authentication v{} ({}) OK, secure messaging re-keyed",
+            e.version, e.domain
         ),
         Some(Err(e)) => format!("chip authentication FAILED ({e})"),
         None => "no chip authentication (no DG14)".to_owned(),

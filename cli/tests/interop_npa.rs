@@ -4,7 +4,8 @@
 //!
 //! Gated on `EMRTD_PEER_NPA_READER`: without it every test prints why and returns. The nPA has
 //! no eMRTD application, so these tests run `monid probe`: EF.CardAccess, PACE with the MRZ,
-//! the CAN and the PIN, and a read of EF.CardSecurity under AES secure messaging.
+//! the CAN and the PIN, and a read of EF.CardSecurity under AES secure messaging; its EF.DIR
+//! lists the eMRTD application, which answers 6A82.
 
 #![allow(
     clippy::unwrap_used,
@@ -52,6 +53,20 @@ fn check_pace(json: &str, password: &str) {
     assert_eq!(v["pace"]["password"], password);
     assert_eq!(v["protected_read"]["file"], "EF.CardSecurity");
     assert_eq!(v["protected_read"]["bytes"], 1444);
+    // EF.DIR (vsmartcard's nPA): CIA, eMRTD, eID and eSign; the eMRTD application is listed
+    // but absent, and PACE still ran at the MF after the other applications were selected.
+    let apps = v["ef_dir"]["applications"].as_array().unwrap();
+    let status = |aid: &str| {
+        apps.iter()
+            .find(|a| a["aid"] == aid)
+            .map(|a| a["status"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(v["ef_dir"]["state"], "present", "{json}");
+    assert_eq!(apps.len(), 4, "{json}");
+    assert_eq!(status("A0000002471001"), "listed but absent (6A82)");
+    assert_eq!(status("E80704007F00070302"), "present");
+    assert_eq!(status("A000000167455349474E"), "present");
 }
 
 #[test]

@@ -12,8 +12,10 @@
 //! SecurityInfos model (PACE owns that).
 //!
 //! Secret-scalar arithmetic uses the constant-time RustCrypto curve crates only (P-256, P-384,
-//! P-521, brainpoolP256r1, brainpoolP384r1); other curves and Diffie-Hellman chip authentication
-//! are reported as [`Error::Unsupported`]. The ephemeral scalar lives only inside
+//! P-521, brainpoolP256r1, brainpoolP384r1) and, for Diffie-Hellman, crypto-bigint's
+//! constant-time exponentiation through [`crate::pace::dh`] (the RFC 5114 groups by
+//! standardized id, or explicit X9.42 dhpublicnumber parameters p, g, q); other curves are
+//! reported as [`Error::Unsupported`]. The ephemeral key lives only inside
 //! [`ChipAuthentication::start`]; the shared secret is kept zeroized until the session keys are
 //! derived. Keys and secrets are redacted in `Debug`.
 //!
@@ -37,6 +39,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::apdu::{Command, Response};
 use crate::crypto::{self, MAC_LEN, SmCipher};
 use crate::error::{ChipError, Error, Result};
+use crate::pace::dh::DhGroup;
 use crate::pki::ber::{self, Element};
 use crate::pki::ec::NamedCurve;
 use crate::pki::oid;
@@ -73,7 +76,7 @@ const DURING_GA: &str = "chip authentication GENERAL AUTHENTICATE";
 /// The key agreement of a chip authentication protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyAgreement {
-    /// Diffie-Hellman over a prime field (recognised, not supported).
+    /// Diffie-Hellman over a prime-order subgroup of Z_p*.
     Dh,
     /// Elliptic-curve Diffie-Hellman.
     Ecdh,
@@ -345,21 +348,93 @@ macro_rules! with_curve {
     };
 }
 
-/// The chip's static ECDH key for chip authentication.
+/// The domain parameters of a chip authentication key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CaDomain {
+    /// ECDH on this curve.
+    Ec(NamedCurve),
+    /// DH modulo a prime of `modulus_bits` bits (`standardized_id`: 0, 1 or 2 when the key
+    /// named the RFC 5114 group by its standardized domain parameter id).
+    Dh {
+        /// The standardized domain parameter id, if the key used one.
+        standardized_id: Option<u8>,
+        /// Bit length of the modulus p (its byte length times 8).
+        modulus_bits: u32,
+    },
+}
+
+impl CaDomain {
+    /// The key agreement.
+    pub fn agreement(self) -> KeyAgreement {
+        match self {
+            CaDomain::Ec(_) => KeyAgreement::Ecdh,
+            CaDomain::Dh { .. } => KeyAgreement::Dh,
+        }
+    }
+
+    /// The curve, for an ECDH key.
+    pub fn curve(self) -> Option<NamedCurve> {
+        match self {
+            CaDomain::Ec(c) => Some(c),
+            CaDomain::Dh { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for CaDomain {
+    /// The curve's name (e.g. `BrainpoolP256r1`) or `DH 1024-bit (standardized id 0)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaDomain::Ec(c) => write!(f, "{c:?}"),
+            CaDomain::Dh {
+                standardized_id: Some(id),
+                modulus_bits,
+            } => write!(f, "DH {modulus_bits}-bit (standardized id {id})"),
+            CaDomain::Dh {
+                standardized_id: None,
+                modulus_bits,
+            } => write!(f, "DH {modulus_bits}-bit"),
+        }
+    }
+}
+
+/// The explicit DH domain parameters of a key (big-endian p, g, q), kept to rebuild the group.
+#[derive(Clone, PartialEq, Eq)]
+struct DhParams {
+    p: Vec<u8>,
+    g: Vec<u8>,
+    q: Vec<u8>,
+}
+
+/// The chip's static ECDH or DH key for chip authentication.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ChipAuthPublicKey {
     spki: Vec<u8>,
-    curve: NamedCurve,
+    domain: CaDomain,
+    /// EC: the uncompressed point; DH: the public value y, p's length.
     point: Vec<u8>,
     key_id: Option<u32>,
+    /// DH with explicit parameters (`None` for a standardized group or EC).
+    dh_params: Option<DhParams>,
 }
 
 impl fmt::Debug for ChipAuthPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChipAuthPublicKey")
-            .field("curve", &self.curve)
+            .field("domain", &self.domain)
             .field("key_id", &self.key_id)
             .finish_non_exhaustive()
+    }
+}
+
+/// The unsigned big-endian value of a DER INTEGER's content (one leading 00 of a positive
+/// value removed); `None` for a negative or empty INTEGER.
+fn unsigned_integer(content: &[u8]) -> Option<&[u8]> {
+    match content {
+        [] => None,
+        [0, rest @ ..] if !rest.is_empty() => Some(rest),
+        [b, ..] if *b & 0x80 != 0 => None,
+        v => Some(v),
     }
 }
 
@@ -368,7 +443,12 @@ impl ChipAuthPublicKey {
     /// id-ecPublicKey or id-PK-ECDH with a namedCurve OID or explicit ECParameters (equal to a
     /// known curve), or BSI standardizedDomainParameters / id-PK-ECDH with an INTEGER id. The
     /// point (uncompressed or compressed) is checked to be on the curve. Curves other than
-    /// P-256/384/521 and brainpoolP256r1/P384r1, and every DH key, are [`Error::Unsupported`].
+    /// P-256/384/521 and brainpoolP256r1/P384r1 are [`Error::Unsupported`].
+    ///
+    /// DH keys: id-PK-DH or standardizedDomainParameters with an INTEGER id 0-2 (RFC 5114
+    /// groups), or X9.42 dhpublicnumber (1.2.840.10046.2.1) with DomainParameters
+    /// `SEQUENCE { p, g, q, ... }` (g must have order q); the BIT STRING holds a DER INTEGER y,
+    /// checked to satisfy 1 < y < p-1 and y^q = 1. PKCS #3 parameters (no q) are rejected.
     pub fn from_spki(spki: &[u8], key_id: Option<u32>) -> Result<Self> {
         let bad = |p| dg14_err(p);
         let seq = ber::read_single(spki).map_err(|_| bad("SubjectPublicKeyInfo encoding"))?;
@@ -403,10 +483,16 @@ impl ChipAuthPublicKey {
         if ac.next().is_some() {
             return Err(bad("AlgorithmIdentifier has trailing fields"));
         }
-        if alg_oid == DH_PUBLIC_NUMBER || alg_oid == ID_PK_DH {
-            return Err(Error::Unsupported(
-                "chip authentication: Diffie-Hellman keys are not implemented",
-            ));
+        if alg_oid == DH_PUBLIC_NUMBER
+            || alg_oid == ID_PK_DH
+            || (alg_oid == STANDARDIZED_DOMAIN_PARAMETERS
+                && params
+                    .as_ref()
+                    .and_then(small_int)
+                    .is_some_and(|id| id <= 2))
+        {
+            let params = params.ok_or(bad("DH key without domain parameters"))?;
+            return Self::dh_from_parts(spki, &params, point, key_id);
         }
         if alg_oid != oid::EC_PUBLIC_KEY
             && alg_oid != ID_PK_ECDH
@@ -421,7 +507,7 @@ impl ChipAuthPublicKey {
             0x02 => {
                 let id = small_int(&params).ok_or(bad("standardized domain parameter id"))?;
                 standardized_curve(id)?.ok_or(Error::Unsupported(
-                    "chip authentication: Diffie-Hellman keys are not implemented",
+                    "chip authentication: DH domain parameters under an EC algorithm",
                 ))?
             }
             0x06 => {
@@ -457,20 +543,108 @@ impl ChipAuthPublicKey {
         let point = with_curve!(curve, C => uncompressed_point::<C>(point))?;
         Ok(ChipAuthPublicKey {
             spki: spki.to_vec(),
-            curve,
+            domain: CaDomain::Ec(curve),
             point,
             key_id,
+            dh_params: None,
         })
     }
 
-    /// From a [`ChipAuthenticationPublicKeyInfo`] (its SPKI and keyId).
+    /// A DH key: `params` is an INTEGER (standardized id 0-2) or X9.42 DomainParameters
+    /// `SEQUENCE { p, g, q, j OPTIONAL, validationParms OPTIONAL }`; `bits` is the BIT
+    /// STRING's content after its unused-bits octet, a DER INTEGER y. y is validated
+    /// (1 < y < p-1, y^q = 1).
+    fn dh_from_parts(
+        spki: &[u8],
+        params: &Element<'_>,
+        bits: &[u8],
+        key_id: Option<u32>,
+    ) -> Result<Self> {
+        let bad = |p| dg14_err(p);
+        let (group, standardized_id, dh_params) = match params.tag {
+            0x02 => {
+                let id = small_int(params).ok_or(bad("standardized domain parameter id"))?;
+                let id = u8::try_from(id)
+                    .ok()
+                    .filter(|id| *id <= 2)
+                    .ok_or(Error::Unsupported(
+                        "chip authentication: unknown standardized DH group",
+                    ))?;
+                let group = DhGroup::standardized(id)
+                    .ok_or(Error::Internal("chip authentication: DH group"))?;
+                (group, Some(id), None)
+            }
+            0x30 => {
+                let mut c = params.children();
+                let mut int = |what| {
+                    c.expect(0x02)
+                        .ok()
+                        .and_then(|e| unsigned_integer(e.content).map(<[u8]>::to_vec))
+                        .ok_or(bad(what))
+                };
+                let p = int("DH parameter p")?;
+                let g = int("DH parameter g")?;
+                let q = int("DH parameter q (PKCS #3 parameters without q are not supported)")?;
+                let group =
+                    DhGroup::from_be_bytes(&p, &g, &q).map_err(|_| bad("DH domain parameters"))?;
+                (group, None, Some(DhParams { p, g, q }))
+            }
+            _ => return Err(bad("DH domain parameters")),
+        };
+        let y = ber::read_single(bits)
+            .ok()
+            .filter(|e| e.tag == 0x02)
+            .and_then(|e| unsigned_integer(e.content))
+            .ok_or(bad("DH public value is not an INTEGER"))?;
+        group
+            .validate_public(y)
+            .map_err(|_| bad("DH public value out of range or not in the subgroup"))?;
+        let len = group.byte_len();
+        let mut point = vec![0u8; len.saturating_sub(y.len())];
+        point.extend_from_slice(y);
+        let modulus_bits = u32::try_from(len.saturating_mul(8)).unwrap_or(u32::MAX);
+        Ok(ChipAuthPublicKey {
+            spki: spki.to_vec(),
+            domain: CaDomain::Dh {
+                standardized_id,
+                modulus_bits,
+            },
+            point,
+            key_id,
+            dh_params,
+        })
+    }
+
+    /// The DH group of a DH key (`None` for EC).
+    pub fn dh_group(&self) -> Option<DhGroup> {
+        match (self.domain, &self.dh_params) {
+            (CaDomain::Dh { .. }, Some(d)) => DhGroup::from_be_bytes(&d.p, &d.g, &d.q).ok(),
+            (
+                CaDomain::Dh {
+                    standardized_id: Some(id),
+                    ..
+                },
+                None,
+            ) => DhGroup::standardized(id),
+            _ => None,
+        }
+    }
+
+    /// From a [`ChipAuthenticationPublicKeyInfo`] (its SPKI and keyId). The key's algorithm
+    /// must match the info's protocol (id-PK-DH or id-PK-ECDH).
     pub fn from_info(info: &ChipAuthenticationPublicKeyInfo) -> Result<Self> {
-        if info.oid == ID_PK_DH {
-            return Err(Error::Unsupported(
-                "chip authentication: Diffie-Hellman keys are not implemented",
+        let key = Self::from_spki(&info.spki, info.key_id)?;
+        let expected = if info.oid == ID_PK_DH {
+            KeyAgreement::Dh
+        } else {
+            KeyAgreement::Ecdh
+        };
+        if key.domain.agreement() != expected {
+            return Err(dg14_err(
+                "key algorithm does not match id-PK-DH / id-PK-ECDH",
             ));
         }
-        Self::from_spki(&info.spki, info.key_id)
+        Ok(key)
     }
 
     /// The SubjectPublicKeyInfo as read.
@@ -478,12 +652,18 @@ impl ChipAuthPublicKey {
         &self.spki
     }
 
-    /// The curve.
-    pub fn curve(&self) -> NamedCurve {
-        self.curve
+    /// The domain parameters (curve or DH group).
+    pub fn domain(&self) -> CaDomain {
+        self.domain
     }
 
-    /// The public point, uncompressed (`04 || x || y`).
+    /// The curve, for an ECDH key.
+    pub fn curve(&self) -> Option<NamedCurve> {
+        self.domain.curve()
+    }
+
+    /// The public point, uncompressed (`04 || x || y`); for DH the public value y,
+    /// big-endian of p's length.
     pub fn point(&self) -> &[u8] {
         &self.point
     }
@@ -574,8 +754,8 @@ pub struct CaEvidence {
     pub protocol_oid: String,
     /// The CA version used (1 or 2).
     pub version: u32,
-    /// The curve.
-    pub curve: NamedCurve,
+    /// The curve or DH group of the chip's key.
+    pub domain: CaDomain,
     /// The chip's static key as a SubjectPublicKeyInfo (from DG14 or EF.CardSecurity).
     pub chip_public_key_spki: Vec<u8>,
     /// The key identifier sent in DO'84', if any.
@@ -593,7 +773,7 @@ impl fmt::Debug for CaEvidence {
         f.debug_struct("CaEvidence")
             .field("protocol", &self.protocol_oid)
             .field("version", &self.version)
-            .field("curve", &self.curve)
+            .field("domain", &self.domain)
             .field("key_id", &self.key_id)
             .field("explicit", &self.t_picc.is_some())
             .finish_non_exhaustive()
@@ -610,11 +790,12 @@ pub struct CaOutcome {
 }
 
 impl ChipAuthentication {
-    /// Chip authentication with `protocol` (ECDH only), `version` (1 or 2) and the chip's key.
+    /// Chip authentication with `protocol`, `version` (1 or 2) and the chip's key, whose key
+    /// agreement (DH or ECDH) must be the protocol's ([`Error::InvalidInput`] otherwise).
     pub fn new(protocol: CaProtocol, version: u32, chip_key: ChipAuthPublicKey) -> Result<Self> {
-        if protocol.agreement != KeyAgreement::Ecdh {
-            return Err(Error::Unsupported(
-                "chip authentication: Diffie-Hellman is not implemented",
+        if protocol.agreement != chip_key.domain.agreement() {
+            return Err(Error::InvalidInput(
+                "chip authentication: protocol and key use different key agreements",
             ));
         }
         if !matches!(version, 1 | 2) {
@@ -627,10 +808,11 @@ impl ChipAuthentication {
         })
     }
 
-    /// Picks the first usable pair from DG14 / EF.CardSecurity: a ChipAuthenticationInfo with an
-    /// ECDH protocol and a ChipAuthenticationPublicKeyInfo on a supported curve with the same
-    /// keyId (a missing keyId on either side matches). Without any ChipAuthenticationInfo (older
-    /// passports), the ICAO default applies: id-CA-ECDH-3DES-CBC-CBC, version 1.
+    /// Picks the first usable pair from DG14 / EF.CardSecurity: a ChipAuthenticationInfo and a
+    /// ChipAuthenticationPublicKeyInfo of the same key agreement (an ECDH key on a supported
+    /// curve, or a DH key) with the same keyId (a missing keyId on either side matches).
+    /// Without any ChipAuthenticationInfo (older passports), the ICAO default applies:
+    /// id-CA-{ECDH,DH}-3DES-CBC-CBC (the key's agreement), version 1.
     pub fn from_security_infos(infos: &CaSecurityInfos) -> Result<Self> {
         let mut last_err = Error::Unsupported("chip authentication: no usable key");
         for key_info in &infos.public_keys {
@@ -643,7 +825,7 @@ impl ChipAuthentication {
             };
             if infos.ca_infos.is_empty() {
                 let protocol = CaProtocol {
-                    agreement: KeyAgreement::Ecdh,
+                    agreement: key.domain.agreement(),
                     cipher: SmCipher::Des3,
                 };
                 return Self::new(protocol, 1, key);
@@ -655,7 +837,7 @@ impl ChipAuthentication {
                 };
                 if let Some(p) = info.protocol
                     && ids_match
-                    && p.agreement == KeyAgreement::Ecdh
+                    && p.agreement == key.domain.agreement()
                     && matches!(info.version, 1 | 2)
                 {
                     return Self::new(p, info.version, key);
@@ -684,11 +866,55 @@ impl ChipAuthentication {
     /// command: MSE:Set KAT (`00 22 41 A6`, data `91 PK_PCD [84 keyId]`) for version 1 with
     /// 3DES, otherwise MSE:Set AT (`00 22 41 A4`, data `80 OID [84 keyId]`). Neither expects
     /// response data. The scalar is drawn as field-size big-endian bytes (see the module doc).
+    ///
+    /// DH: the private key x is drawn in [1, q-1] (q's length), PK_PCD = g^x (p's length) and
+    /// K = y_chip^x (p's length).
     pub fn start(self, rng: &mut dyn RandomSource) -> Result<(CaAwaitingMse, Command)> {
-        let curve = self.chip_key.curve;
-        let bits = order_bits(curve);
-        let point = self.chip_key.point.as_slice();
-        let (pk_pcd, k) = with_curve!(curve, C => ecdh::<C>(point, bits, &mut *rng))?;
+        let (pk_pcd, k) = match self.chip_key.domain {
+            CaDomain::Ec(curve) => {
+                let bits = order_bits(curve);
+                let point = self.chip_key.point.as_slice();
+                with_curve!(curve, C => ecdh::<C>(point, bits, &mut *rng))?
+            }
+            CaDomain::Dh { .. } => {
+                let group = self.dh_group()?;
+                let kp = group.generate_keypair(rng).map_err(Error::from)?;
+                let k = group
+                    .shared_secret(&kp.private, &self.chip_key.point)
+                    .map_err(Error::from)?;
+                (kp.public, k)
+            }
+        };
+        self.start_with(pk_pcd, k)
+    }
+
+    /// [`ChipAuthentication::start`] with the terminal's DH private key given (big-endian):
+    /// for worked examples whose exponents are longer than q. [`Error::InvalidInput`] for an
+    /// ECDH key (inject the scalar through the random source instead).
+    #[doc(hidden)]
+    pub fn start_with_dh_private_key(self, x: &[u8]) -> Result<(CaAwaitingMse, Command)> {
+        let group = self.dh_group()?;
+        let x = group
+            .private_key_from_be_bytes(x)
+            .map_err(|_| Error::InvalidInput("chip authentication: DH private key"))?;
+        let pk_pcd = group.public_key(&x);
+        let k = group
+            .shared_secret(&x, &self.chip_key.point)
+            .map_err(Error::from)?;
+        self.start_with(pk_pcd, k)
+    }
+
+    fn dh_group(&self) -> Result<DhGroup> {
+        self.chip_key.dh_group().ok_or(Error::InvalidInput(
+            "chip authentication: not a Diffie-Hellman key",
+        ))
+    }
+
+    fn start_with(
+        self,
+        pk_pcd: Vec<u8>,
+        k: Zeroizing<Vec<u8>>,
+    ) -> Result<(CaAwaitingMse, Command)> {
         let key_ref = self.chip_key.key_id.map(|id| {
             let b = id.to_be_bytes();
             let first = b.iter().position(|&x| x != 0).unwrap_or(b.len() - 1);
@@ -791,7 +1017,7 @@ fn evidence(
         protocol: ca.protocol,
         protocol_oid: ca.protocol.oid(),
         version: ca.version,
-        curve: ca.chip_key.curve,
+        domain: ca.chip_key.domain,
         chip_public_key_spki: ca.chip_key.spki.clone(),
         key_id: ca.chip_key.key_id,
         terminal_ephemeral_public_key: pk_pcd,
@@ -801,10 +1027,14 @@ fn evidence(
 }
 
 /// The authentication token input of TR-03110-3 A.2.4 / D.3.3: the public key data object
-/// `7F49 { 06 protocol OID, 86 PK_PCD }` (EC).
+/// `7F49 { 06 protocol OID, 86 PK_PCD }` (EC) or `7F49 { 06 protocol OID, 84 PK_PCD }` (DH).
 pub fn token_input(protocol: CaProtocol, pk_pcd: &[u8]) -> Result<Vec<u8>> {
+    let tag = match protocol.agreement {
+        KeyAgreement::Ecdh => 0x86,
+        KeyAgreement::Dh => 0x84,
+    };
     let mut inner = tlv::encode(0x06, &protocol.oid_content()?);
-    inner.extend_from_slice(&tlv::encode(0x86, pk_pcd));
+    inner.extend_from_slice(&tlv::encode(tag, pk_pcd));
     Ok(tlv::encode(0x7F49, &inner))
 }
 

@@ -1,6 +1,7 @@
 //! Reading a whole document: the orchestration behind one call.
 //!
-//! This module owns the sequence of a read (capabilities, application selection, access control,
+//! This module owns the sequence of a read (capabilities, EF.DIR and the applications it lists,
+//! application selection, access control,
 //! identity check on resumption, EF.COM, the selected data groups, EF.SOD), progress reporting,
 //! cancellation, resumption state, and the result with its provenance and counters. It drives
 //! [`crate::files`] over a [`crate::channel::Channel`] and hands file bytes to [`crate::lds`] for
@@ -166,8 +167,8 @@ pub struct PaceReport {
     pub protocol: &'static str,
     /// The mapping.
     pub mapping: crate::pace::params::Mapping,
-    /// The curve.
-    pub curve: crate::pace::params::EcCurve,
+    /// The curve (ECDH) or group (DH).
+    pub domain: crate::pace::params::PaceDomain,
     /// The cipher PACE's secure messaging started with (chip authentication may re-key it:
     /// [`LinkReport::cipher`] is the one in use at the end).
     pub cipher: crate::crypto::SmCipher,
@@ -211,6 +212,80 @@ pub struct LinkReport {
     pub pace: Option<PaceReport>,
     /// Why BAC was used: set when the chip has no EF.CardAccess.
     pub fallback: Option<&'static str>,
+}
+
+/// What a plain SELECT answered for an application listed in EF.DIR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApplicationStatus {
+    /// Selected (9000).
+    Present,
+    /// Listed but absent: the chip answered 6A82.
+    NotFound,
+    /// Another status word (e.g. 6982 before access control).
+    Refused(crate::apdu::StatusWord),
+    /// Not selected on its own (the eMRTD application during a read: its selection is part of
+    /// access control, and a read that gets past it marks it [`ApplicationStatus::Present`]).
+    NotTried,
+}
+
+/// An application EF.DIR lists, with what the chip answered to its SELECT.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedApplication {
+    /// The AID (DO'4F').
+    pub aid: Vec<u8>,
+    /// The label (DO'50'), when present.
+    pub label: Option<String>,
+    /// A well-known name for the AID ("eMRTD LDS1", "eID (BSI TR-03110)" ...).
+    pub name: Option<&'static str>,
+    /// What SELECT answered.
+    pub status: ApplicationStatus,
+}
+
+/// Whether EF.DIR was there and readable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EfDirState {
+    /// No EF.DIR (6A82, or a refused short-identifier read): normal for passports.
+    Absent,
+    /// Read and parsed (leniently: entries it could not use are counted).
+    Present {
+        /// Entries skipped (no usable AID, unknown objects, over the cap).
+        skipped: usize,
+        /// The file ended in a damaged object.
+        malformed_tail: bool,
+    },
+    /// Read, but not even its first object is a TLV.
+    Malformed,
+    /// The chip refused or broke the read (the step and status word, never content).
+    Unreadable(String),
+}
+
+/// EF.DIR and the applications it lists, for multi-application cards. EF.DIR is unsigned and
+/// informative: the eMRTD application is selected by its AID whatever it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applications {
+    /// EF.DIR's state.
+    pub ef_dir: EfDirState,
+    /// The applications listed, in file order.
+    pub listed: Vec<ListedApplication>,
+}
+
+impl Applications {
+    /// The applications EF.DIR lists that the chip answers 6A82 to.
+    pub fn listed_but_absent(&self) -> impl Iterator<Item = &ListedApplication> {
+        self.listed
+            .iter()
+            .filter(|a| a.status == ApplicationStatus::NotFound)
+    }
+
+    fn mark_emrtd_selected(&mut self) {
+        for a in &mut self.listed {
+            if a.aid == EMRTD_AID && a.status == ApplicationStatus::NotTried {
+                a.status = ApplicationStatus::Present;
+            }
+        }
+    }
 }
 
 /// One file as read from the chip.
@@ -307,6 +382,8 @@ pub struct RawDocument {
     pub link: LinkReport,
     /// Chip and active authentication.
     pub chip: ChipEvidence,
+    /// EF.DIR and the applications it lists (`None` only if the read never got that far).
+    pub applications: Option<Applications>,
     /// Counters.
     pub stats: ReadStats,
 }
@@ -334,6 +411,8 @@ struct ReadState {
     chip: ChipEvidence,
     /// The PACE choice made from EF.CardAccess (`Some(None)`: no EF.CardAccess, BAC).
     pace_choice: Option<Option<crate::pace::params::PaceParams>>,
+    /// EF.DIR and the listed applications, surveyed once.
+    applications: Option<Applications>,
     stats: ReadStats,
 }
 
@@ -355,13 +434,13 @@ impl core::fmt::Debug for DocumentReader {
     }
 }
 
-/// The PACE options this version runs (ECDH: GM, IM, CAM; DH PACE is not wired yet).
+/// The PACE options this version runs (ECDH: GM, IM, CAM; DH: GM, and IM with AES-128).
 const PACE_SUPPORT: crate::pace::info::PaceSupport = crate::pace::info::PaceSupport {
     ecdh_gm: true,
     ecdh_im: true,
     ecdh_cam: true,
-    dh_gm: false,
-    dh_im: false,
+    dh_gm: true,
+    dh_im: true,
 };
 
 /// Reads EF.CardAccess (plain, at the master file, by its standard short identifier): `None`
@@ -412,6 +491,77 @@ fn choose_pace(
         Some(infos) => pick_pace(&infos).map(Some),
         None => Ok(None),
     }
+}
+
+/// Reads EF.DIR in plain at the master file and, when it lists applications, SELECTs each
+/// one in plain (the eMRTD application only when `select_emrtd`), then selects the master file
+/// again if a selection succeeded, so that PACE runs at the MF. EF.DIR is informative: a refused
+/// or malformed EF.DIR is recorded, and only a lost link or a cancel is an error.
+fn survey_applications(
+    ch: &mut Channel<'_>,
+    files: &mut FileReader,
+    select_emrtd: bool,
+) -> Result<Applications> {
+    let mut file = PartialFile::default();
+    let outcome = files.read(ch, &ef_ref(FileId::Dir), &mut file, &mut |_, _| {});
+    files.forget_selection();
+    let (ef_dir, dir) = match outcome {
+        Ok(FileOutcome::Complete) => match crate::lds::EfDir::parse(&file.data) {
+            Ok(dir) => (
+                EfDirState::Present {
+                    skipped: dir.skipped,
+                    malformed_tail: dir.malformed_tail,
+                },
+                dir,
+            ),
+            Err(_) => (EfDirState::Malformed, crate::lds::EfDir::default()),
+        },
+        Ok(FileOutcome::NotFound(_)) => (EfDirState::Absent, crate::lds::EfDir::default()),
+        Ok(FileOutcome::Denied(sw)) => (
+            EfDirState::Unreadable(format!("EF.DIR refused ({sw})")),
+            crate::lds::EfDir::default(),
+        ),
+        Err(e @ (Error::Transport(_) | Error::Cancelled)) => return Err(e),
+        Err(e) => (
+            EfDirState::Unreadable(e.to_string()),
+            crate::lds::EfDir::default(),
+        ),
+    };
+    let mut listed = Vec::with_capacity(dir.applications.len());
+    let mut left_mf = false;
+    for app in &dir.applications {
+        let status = if app.is_emrtd() && !select_emrtd {
+            ApplicationStatus::NotTried
+        } else {
+            let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(app.aid.clone());
+            let r = ch.transmit_plain(&select)?;
+            match r.sw.status() {
+                Status::Success => {
+                    left_mf = true;
+                    ApplicationStatus::Present
+                }
+                Status::FileNotFound => ApplicationStatus::NotFound,
+                _ => ApplicationStatus::Refused(r.sw),
+            }
+        };
+        listed.push(ListedApplication {
+            aid: app.aid.clone(),
+            label: app.label.clone(),
+            name: app.known_name(),
+            status,
+        });
+    }
+    if left_mf {
+        let mf = Command::new(0x00, 0xA4, 0x00, 0x0C).with_data(vec![0x3F, 0x00]);
+        let r = ch.transmit_plain(&mf)?;
+        if !r.sw.is_success() {
+            return Err(Error::Chip(ChipError::UnexpectedStatus {
+                sw: r.sw,
+                during: "SELECT MF after the EF.DIR applications",
+            }));
+        }
+    }
+    Ok(Applications { ef_dir, listed })
 }
 
 /// Sends `command` in extended form to learn whether the chip really accepts extended length;
@@ -468,10 +618,12 @@ pub struct ProbeReport {
     pub chunk: usize,
     /// APDUs exchanged.
     pub apdus: u64,
+    /// EF.DIR and what each application it lists answered to a plain SELECT.
+    pub applications: Applications,
 }
 
-/// Probes a card: capabilities, EF.CardAccess, access control (PACE, or BAC when
-/// EF.CardAccess is absent) and one protected read of a non-personal file. Fails like a read
+/// Probes a card: capabilities, EF.DIR (with a plain SELECT of every application it lists),
+/// EF.CardAccess, access control (PACE, or BAC when EF.CardAccess is absent) and one protected read of a non-personal file. Fails like a read
 /// when access control fails.
 pub fn probe(
     transport: &mut dyn Transport,
@@ -504,6 +656,7 @@ pub fn probe(
             .collect()
     });
     let pace = infos.as_deref().map(pick_pace).transpose()?;
+    let applications = survey_applications(&mut ch, &mut files, true)?;
     let (protocol, probe_file) = match pace {
         Some(params) => {
             ch.establish(AccessControl::Pace {
@@ -541,7 +694,7 @@ pub fn probe(
     let pace = ch.pace_outcome().map(|o| PaceReport {
         protocol: o.protocol.name(),
         mapping: o.protocol.mapping,
-        curve: o.curve,
+        domain: o.domain,
         cipher: o.protocol.cipher,
         password: o.password,
     });
@@ -555,6 +708,7 @@ pub fn probe(
         protected_read,
         chunk: files.chunk(&ch),
         apdus: ch.counters().apdus,
+        applications,
     })
 }
 
@@ -603,6 +757,9 @@ fn check_cam(
     card_security: Option<&[u8]>,
 ) -> core::result::Result<CamEvidence, String> {
     let bytes = card_security.ok_or("EF.CardSecurity could not be read")?;
+    let curve = outcome
+        .curve()
+        .ok_or("PACE-CAM ran on a domain that is not an elliptic curve")?;
     let infos = card_security_ca_infos(bytes).map_err(|e| format!("EF.CardSecurity: {e}"))?;
     let (Some(ca_ic), Some(pk_map)) = (
         outcome.chip_authentication_data.as_ref(),
@@ -615,7 +772,7 @@ fn check_cam(
         let Ok(key) = crate::ca::ChipAuthPublicKey::from_info(info) else {
             continue;
         };
-        if pace_curve(key.curve()) != Some(outcome.curve) {
+        if key.curve().and_then(pace_curve) != Some(curve) {
             continue;
         }
         tried.push(
@@ -626,7 +783,7 @@ fn check_cam(
             Ok(true) => {
                 return Ok(CamEvidence {
                     protocol: outcome.protocol.name(),
-                    curve: outcome.curve,
+                    curve,
                     key_id: info.key_id.map(u64::from),
                     chip_public_key_spki: key.spki().to_vec(),
                     chip_public_key: key.point().to_vec(),
@@ -640,8 +797,7 @@ fn check_cam(
     }
     if tried.is_empty() {
         Err(format!(
-            "EF.CardSecurity has no chip authentication key on {:?}",
-            outcome.curve
+            "EF.CardSecurity has no chip authentication key on {curve:?}"
         ))
     } else {
         Err(format!(
@@ -691,9 +847,10 @@ fn ef_ref(id: FileId) -> EfRef {
         name: id.name(),
         fid: id.fid(),
         sfi: Some(id.sfi()),
-        framed: id != FileId::AtrInfo,
+        // EF.ATR/INFO and EF.DIR are sequences of objects, read to their end.
+        framed: !matches!(id, FileId::AtrInfo | FileId::Dir),
         // Files of the master file with a standard short identifier: a refusal means absent.
-        sfi_only: matches!(id, FileId::AtrInfo | FileId::CardAccess),
+        sfi_only: matches!(id, FileId::AtrInfo | FileId::CardAccess | FileId::Dir),
     }
 }
 
@@ -801,7 +958,7 @@ impl DocumentReader {
         let pace = ch.pace_outcome().map(|o| PaceReport {
             protocol: o.protocol.name(),
             mapping: o.protocol.mapping,
-            curve: o.curve,
+            domain: o.domain,
             cipher: o.protocol.cipher,
             password: o.password,
         });
@@ -852,6 +1009,11 @@ impl DocumentReader {
                 choice
             }
         };
+        // EF.DIR and the applications it lists (once per document): still in plain, at the MF.
+        if self.state.applications.is_none() {
+            self.progress(listener, Step::SelectApplication, None, &[]);
+            self.state.applications = Some(survey_applications(ch, files, false)?);
+        }
         let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
         if let Some(params) = pace {
             // Probe extended length in plain at the master file (PACE runs there).
@@ -899,6 +1061,9 @@ impl DocumentReader {
             files.forget_selection();
             self.progress(listener, Step::AccessControl, None, &[]);
             ch.establish(AccessControl::Bac { key_seed })?;
+        }
+        if let Some(apps) = self.state.applications.as_mut() {
+            apps.mark_emrtd_selected();
         }
 
         // 4. On resumption, confirm the document by EF.COM and DG1.
@@ -1182,6 +1347,7 @@ impl DocumentReader {
             absent,
             link,
             chip: self.state.chip.clone(),
+            applications: self.state.applications.clone(),
             stats: self.state.stats,
         }
     }

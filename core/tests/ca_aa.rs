@@ -93,7 +93,7 @@ fn bsi_worked_example_ca_v2_value_by_value() {
         }
     );
     assert_eq!(ca.version(), 2);
-    assert_eq!(ca.chip_key().curve(), NamedCurve::BrainpoolP256r1);
+    assert_eq!(ca.chip_key().curve(), Some(NamedCurve::BrainpoolP256r1));
     assert_eq!(ca.chip_key().point(), field(&v, "ca_picc_pub_key"));
 
     let mut rng = FixedRandom::new(pcd_scalar(&v));
@@ -133,7 +133,7 @@ fn bsi_worked_example_ca_v2_value_by_value() {
     let ev = out.evidence;
     assert_eq!(ev.protocol_oid, "0.4.0.127.0.7.2.2.3.2.2");
     assert_eq!(ev.version, 2);
-    assert_eq!(ev.curve, NamedCurve::BrainpoolP256r1);
+    assert_eq!(ev.domain, ca::CaDomain::Ec(NamedCurve::BrainpoolP256r1));
     assert_eq!(ev.key_id, Some(1));
     assert_eq!(
         ev.terminal_ephemeral_public_key,
@@ -340,7 +340,7 @@ fn chip_keys_in_every_encoding() {
         }),
     ] {
         let k = ChipAuthPublicKey::from_spki(&key, None).unwrap();
-        assert_eq!(k.curve(), NamedCurve::BrainpoolP256r1);
+        assert_eq!(k.curve(), Some(NamedCurve::BrainpoolP256r1));
         assert_eq!(k.point(), point);
     }
     // Explicit ECParameters of brainpoolP256r1 (RFC 5639), built here.
@@ -372,7 +372,7 @@ fn chip_keys_in_every_encoding() {
         &point,
     );
     let k = ChipAuthPublicKey::from_spki(&explicit, Some(7)).unwrap();
-    assert_eq!(k.curve(), NamedCurve::BrainpoolP256r1);
+    assert_eq!(k.curve(), Some(NamedCurve::BrainpoolP256r1));
     assert_eq!(k.key_id(), Some(7));
 
     // Off-curve point, DH, unsupported curves.
@@ -382,9 +382,22 @@ fn chip_keys_in_every_encoding() {
         ChipAuthPublicKey::from_spki(&spki(ca::ID_PK_ECDH, &[2, 1, 13], &off), None),
         Err(Error::Chip(_))
     ));
+    // DH algorithms with an EC point (or empty DH parameters): malformed DH keys.
     for (alg, params) in [
         (ca::DH_PUBLIC_NUMBER, vec![0x30, 0]),
         (ca::STANDARDIZED_DOMAIN_PARAMETERS, vec![2, 1, 2]),
+        (ca::ID_PK_DH, vec![2, 1, 0]),
+    ] {
+        assert!(
+            matches!(
+                ChipAuthPublicKey::from_spki(&spki(alg, &params, &point), None),
+                Err(Error::Chip(_))
+            ),
+            "{alg} {params:?}"
+        );
+    }
+    for (alg, params) in [
+        (ca::ID_PK_DH, vec![2, 1, 3]),
         (ca::STANDARDIZED_DOMAIN_PARAMETERS, vec![2, 1, 17]),
         (ca::STANDARDIZED_DOMAIN_PARAMETERS, vec![2, 1, 8]),
         (ca::STANDARDIZED_DOMAIN_PARAMETERS, vec![2, 1, 99]),
@@ -403,7 +416,7 @@ fn chip_keys_in_every_encoding() {
         ChipAuthPublicKey::from_spki(&spki(ca::ID_PK_ECDH, &[2, 1, 13], &point), None).unwrap();
     assert!(matches!(
         ChipAuthentication::new(dh, 2, key.clone()),
-        Err(Error::Unsupported(_))
+        Err(Error::InvalidInput(_))
     ));
     assert!(matches!(
         ChipAuthentication::new(

@@ -244,7 +244,7 @@ fn icao_g1_generic_mapping_apdu_by_apdu() {
     assert_eq!(outcome.oid().to_vec(), v(&g, "oid"));
     assert_eq!(outcome.mapping(), Mapping::Generic);
     assert_eq!(outcome.cipher(), SmCipher::Aes128);
-    assert_eq!(outcome.curve, CURVE);
+    assert_eq!(outcome.curve(), Some(CURVE));
     assert_eq!(outcome.password, PasswordRef::Mrz);
     assert_eq!(outcome.chip_ephemeral_public_key, v(&g, "eph_pk_picc"));
     assert_eq!(

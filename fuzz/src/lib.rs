@@ -13,6 +13,7 @@
 
 use std::sync::atomic::AtomicU64;
 
+pub mod keys_targets;
 pub mod targets;
 
 /// A target: takes any bytes, must return.
@@ -39,6 +40,14 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("crl", targets::crl),
     ("master_list", targets::master_list),
     ("spki_verify", targets::spki_verify),
+    ("ef_dir", targets::ef_dir),
+    ("card_access", targets::card_access),
+    ("dg14", targets::dg14),
+    ("active_auth", targets::active_auth),
+    ("pace_terminal", targets::pace_terminal),
+    ("pace_dh", targets::pace_dh),
+    ("sealed_keystore", keys_targets::sealed_keystore),
+    ("enrolment", keys_targets::enrolment),
 ];
 
 /// Decoder panics caught by `monid_core::face` (counted, not failures: see

@@ -1224,3 +1224,440 @@ pub fn spki_verify(data: &[u8]) {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Multi-application cards, PACE, chip and active authentication (issue 4)
+
+/// Splits `data` into `N` parts, each a 2-byte big-endian length then that many bytes (fewer
+/// when the input ends first); the last part takes whatever remains after its length.
+pub fn split_parts<const N: usize>(data: &[u8]) -> [&[u8]; N] {
+    let mut parts: [&[u8]; N] = [&[]; N];
+    let mut rest = data;
+    for (i, part) in parts.iter_mut().enumerate() {
+        let Some((len, tail)) = rest.split_first_chunk::<2>() else {
+            break;
+        };
+        let len = usize::from(u16::from_be_bytes(*len));
+        let len = if i + 1 == N {
+            tail.len()
+        } else {
+            len.min(tail.len())
+        };
+        let (head, tail) = tail.split_at(len);
+        *part = head;
+        rest = tail;
+    }
+    parts
+}
+
+/// EF.DIR through `EfDir::parse`: what it keeps is bounded and well formed.
+pub fn ef_dir(data: &[u8]) {
+    use monid_core::lds::dir::{MAX_AID_LEN, MAX_APPLICATIONS};
+    if let Ok(dir) = monid_core::lds::EfDir::parse(data) {
+        assert!(dir.applications.len() <= MAX_APPLICATIONS);
+        for (i, a) in dir.applications.iter().enumerate() {
+            assert!(!a.aid.is_empty() && a.aid.len() <= MAX_AID_LEN);
+            assert!(
+                dir.applications[..i].iter().all(|b| b.aid != a.aid),
+                "duplicate AID kept"
+            );
+            if let Some(l) = &a.label {
+                assert!(!l.chars().any(char::is_control));
+            }
+            let _ = (a.aid_hex(), a.known_name(), a.is_emrtd());
+        }
+        let _ = (dir.lists_emrtd(), format!("{dir:?}"));
+    }
+}
+
+/// EF.CardAccess (and the same bytes as EF.CardSecurity content and DG14) through
+/// `pace::info`, then the documented choice and the parameters each choice would run with.
+pub fn card_access(data: &[u8]) {
+    use monid_core::pace::info;
+    use monid_core::pace::params::PaceParams;
+    if let Ok(infos) = info::parse_card_access(data) {
+        let _ = format!("{infos:?}");
+        let all = info::choose(&infos);
+        let ecdh = info::choose_with(
+            &infos,
+            &info::PaceSupport {
+                ecdh_gm: true,
+                ecdh_im: true,
+                ecdh_cam: true,
+                dh_gm: false,
+                dh_im: false,
+            },
+        );
+        assert!(ecdh.len() <= all.len() || all.is_empty() || !ecdh.is_empty());
+        for c in all.iter().chain(&ecdh) {
+            let _ = PaceParams::from_oid(
+                &c.protocol.oid_bytes(),
+                c.parameters.id(),
+                c.mse_parameter_id.is_some(),
+            );
+            let _ = (c.parameters.security_bits(), c.parameters.curve_oid());
+        }
+    }
+    let _ = info::parse_card_security(data);
+    let _ = info::parse_dg14(data);
+}
+
+/// The BSI EAC worked example's terminal key for chip authentication (ca_pcd_priv_key without
+/// its leading 00; test-vectors/ca-aa/bsi_eac_ca_v2.json), so the seed runs CA to the end.
+const CA_PCD_SK: &str = "A6A4D255C5BF7A77EC3D0553DB74F693CF044E18C98364D4977A296108AF19BD";
+
+/// DG14 then chip authentication: part 0 is DG14 (`6E { SecurityInfos }`), part 1 the MSE
+/// response, part 2 the GENERAL AUTHENTICATE response. Also `ca::parse_security_infos` on
+/// part 0 as a bare SET.
+pub fn dg14(data: &[u8]) {
+    let _ = dg14_completes(data);
+}
+
+/// [`dg14`], telling whether chip authentication ran to the end (for the seed check).
+pub fn dg14_completes(data: &[u8]) -> bool {
+    use monid_core::ca::{self, CaStep, ChipAuthentication};
+    let [dg14, mse, ga] = split_parts::<3>(data);
+    let _ = ca::parse_security_infos(dg14);
+    let Ok(infos) = ca::parse_dg14(dg14) else {
+        return false;
+    };
+    let _ = format!("{infos:?}");
+    let Ok(chip_auth) = ChipAuthentication::from_security_infos(&infos) else {
+        return false;
+    };
+    let mut rng = FixedRandom::new([hex(CA_PCD_SK), hex(CA_PCD_SK)].concat());
+    let Ok((awaiting, _cmd)) = chip_auth.start(&mut rng) else {
+        return false;
+    };
+    let Some(mse) = Response::parse(mse) else {
+        return false;
+    };
+    match awaiting.on_mse(&mse) {
+        Ok(CaStep::Authenticate(awaiting, _)) => {
+            if let Some(ga) = Response::parse(ga)
+                && let Ok(outcome) = awaiting.finish(&ga)
+            {
+                let _ = format!("{:?}", outcome.evidence);
+                return true;
+            }
+            false
+        }
+        Ok(CaStep::Done(outcome)) => {
+            let _ = format!("{:?}", outcome.evidence);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// DG15 then active authentication: part 0 is DG15, part 1 the challenge (8 bytes, zero
+/// padded), part 2 the INTERNAL AUTHENTICATE response. A signature that verifies must verify
+/// again from the evidence alone.
+pub fn active_auth(data: &[u8]) {
+    use monid_core::aa::{self, ActiveAuthentication};
+    let [dg15, challenge, response] = split_parts::<3>(data);
+    let Ok(d) = Dg15::parse(dg15) else {
+        return;
+    };
+    let mut c = [0u8; 8];
+    for (dst, src) in c.iter_mut().zip(challenge) {
+        *dst = *src;
+    }
+    let Some(response) = Response::parse(response) else {
+        return;
+    };
+    let auth = ActiveAuthentication::with_challenge(&d.spki, None, c);
+    let _ = auth.command();
+    if let Ok(evidence) = auth.finish(&response) {
+        assert_eq!(evidence.challenge, c);
+        aa::verify_evidence(&evidence).expect("AA evidence that verified must verify again");
+        let _ = format!("{evidence:?}");
+    }
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    s.as_bytes()
+        .chunks(2)
+        .filter_map(|p| u8::from_str_radix(core::str::from_utf8(p).ok()?, 16).ok())
+        .collect()
+}
+
+/// One PACE configuration the `pace_terminal` target drives: protocol OID, standardized
+/// domain parameter id, password reference, password bytes π, the terminal's "random" bytes
+/// (mapping key or IM nonce t, then the ephemeral key) and, for CAM, the chip's static key.
+pub struct PaceScenario {
+    /// Name, for the seed files.
+    pub name: &'static str,
+    /// Protocol OID content octets (hex).
+    pub oid: &'static str,
+    /// Standardized domain parameter id.
+    pub parameter_id: u8,
+    /// 1 MRZ, 2 CAN, 3 PIN.
+    pub password_ref: u8,
+    /// π (hex): SHA-1 of the MRZ information for MRZ, the ASCII CAN/PIN otherwise.
+    pub password: &'static str,
+    /// The terminal's random bytes (hex).
+    pub random: &'static str,
+    /// CAM: the chip's static public key PK_IC (hex), checked with the CAM data.
+    pub pk_ic: &'static str,
+}
+
+/// Synthetic terminal randomness for the scenarios without a worked example: 0x11 bytes are a
+/// valid scalar on every curve and a valid IM nonce.
+const R11: &str = "1111111111111111111111111111111111111111111111111111111111111111\
+1111111111111111111111111111111111111111111111111111111111111111\
+1111111111111111111111111111111111111111111111111111111111111111\
+1111111111111111111111111111111111111111111111111111111111111111\
+11111111111111111111111111111111111111111111111111111111";
+
+/// The scenarios, selected by the first input byte (modulo the count). The first four are the
+/// worked examples of test-vectors/pace/pace_ecdh_worked_examples.json (ICAO 9303-11 G.1, H.1,
+/// I and the BSI EAC worked example), whose seeds run PACE to the end; the others cover every
+/// curve, mapping and cipher the terminal supports (CAN "123456").
+pub const PACE_SCENARIOS: &[PaceScenario] = &[
+    PaceScenario {
+        name: "icao_g1_gm_bp256",
+        oid: "04007F00070202040202",
+        parameter_id: 13,
+        password_ref: 1,
+        password: "7E2D2A41C74EA0B38CD36F863939BFA8E9032AAD",
+        random: "7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99\
+A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595",
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "icao_h1_im_bp256",
+        oid: "04007F00070202040402",
+        parameter_id: 13,
+        password_ref: 1,
+        password: "313233343536",
+        random: "5DD4CBFC96F5453B130D890A1CDBAE32A73FB703AC1436A18E0CFA5ABB3F7BEC\
+7A070E7A6788486BEE230C4A22762595",
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "icao_i_cam_bp256",
+        oid: "04007F00070202040602",
+        parameter_id: 13,
+        password_ref: 1,
+        password: "894D03F148C6265E89845B218856EA34D00EF8E8",
+        random: "5D8BB87BD74D985A4B7D4325B9F7B976FE835122773400798914AA22738135CC\
+76ECFDAA9841C323A3F5FC5E88B88DB3EFF7E35EBF57A7E6946CB630006C2120",
+        pk_ic: "041872709494399E7470A6431BE25E83EEE24FEA568C2ED28DB48E05DB3A610D\
+C884D256A40E35EFCB59BF6753D3A489D28C7A4D973C2DA138A6E7A4A08F68E1\
+6F",
+    },
+    PaceScenario {
+        name: "bsi_gm_bp256_pin",
+        oid: "04007F00070202040202",
+        parameter_id: 13,
+        password_ref: 3,
+        password: "313233343536",
+        random: "752287F5B02DE3C4BC3E17945118C51B23C97278E4CD748048AC56BA5BDC3D46\
+9D9A32DF93A57CCE33CA3CDD3457E33A976F293546C73550F397259C93BE0120",
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "gm_p256_aes128",
+        oid: "04007F00070202040202",
+        parameter_id: 12,
+        password_ref: 2,
+        password: "313233343536",
+        random: R11,
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "gm_p384_aes192",
+        oid: "04007F00070202040203",
+        parameter_id: 15,
+        password_ref: 2,
+        password: "313233343536",
+        random: R11,
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "gm_p521_aes256",
+        oid: "04007F00070202040204",
+        parameter_id: 18,
+        password_ref: 2,
+        password: "313233343536",
+        random: R11,
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "gm_bp384_aes256",
+        oid: "04007F00070202040204",
+        parameter_id: 16,
+        password_ref: 2,
+        password: "313233343536",
+        random: R11,
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "gm_bp256_3des",
+        oid: "04007F00070202040201",
+        parameter_id: 13,
+        password_ref: 2,
+        password: "313233343536",
+        random: R11,
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "im_p256_aes128",
+        oid: "04007F00070202040402",
+        parameter_id: 12,
+        password_ref: 2,
+        password: "313233343536",
+        random: R11,
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "im_p384_aes256",
+        oid: "04007F00070202040404",
+        parameter_id: 15,
+        password_ref: 2,
+        password: "313233343536",
+        random: R11,
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "cam_p256_aes128",
+        oid: "04007F00070202040602",
+        parameter_id: 12,
+        password_ref: 2,
+        password: "313233343536",
+        random: R11,
+        pk_ic: "",
+    },
+    PaceScenario {
+        name: "cam_bp384_aes256",
+        oid: "04007F00070202040604",
+        parameter_id: 16,
+        password_ref: 2,
+        password: "313233343536",
+        random: R11,
+        pk_ic: "",
+    },
+];
+
+/// The PACE terminal typestate against chip responses from the input: the first byte picks a
+/// [`PaceScenario`] (bit 7: send the parameter id in MSE:Set AT), the rest is four
+/// length-prefixed responses (data and status word): encrypted nonce, mapping, key agreement,
+/// token. A run that completes must give a working secure-messaging session.
+pub fn pace_terminal(data: &[u8]) {
+    let _ = pace_terminal_completes(data);
+}
+
+/// [`pace_terminal`], telling whether PACE ran to the end (for the seed check).
+pub fn pace_terminal_completes(data: &[u8]) -> bool {
+    use monid_core::pace::params::{PaceParams, PasswordRef};
+    use monid_core::pace::terminal::Pace;
+    let Some((&sel, rest)) = data.split_first() else {
+        return false;
+    };
+    let Some(sc) = PACE_SCENARIOS.get(usize::from(sel) % PACE_SCENARIOS.len()) else {
+        return false;
+    };
+    let Ok(params) = PaceParams::from_oid(&hex(sc.oid), sc.parameter_id, sel & 0x80 != 0) else {
+        return false;
+    };
+    let password = match sc.password_ref {
+        1 => PasswordRef::Mrz,
+        2 => PasswordRef::Can,
+        _ => PasswordRef::Pin,
+    };
+    let [nonce, mapping, key_agreement, token] = split_parts::<4>(rest);
+    let mut rng = FixedRandom::new(hex(sc.random));
+    let (state, _) = Pace::with_password(params, password, &hex(sc.password)).mse_set_at();
+    let Some(ok) = Response::parse(&[0x90, 0x00]) else {
+        return false;
+    };
+    let Ok((state, _, _)) = state.on_set_at(&ok) else {
+        return false;
+    };
+    let Some(r) = Response::parse(nonce) else {
+        return false;
+    };
+    let Ok((state, _)) = state.on_nonce(&r, &mut rng) else {
+        return false;
+    };
+    let Some(r) = Response::parse(mapping) else {
+        return false;
+    };
+    let Ok((state, _)) = state.on_mapping(&r, &mut rng) else {
+        return false;
+    };
+    assert!(!state.mapped_generator().is_empty());
+    let Some(r) = Response::parse(key_agreement) else {
+        return false;
+    };
+    let Ok((state, cmd)) = state.on_key_agreement(&r) else {
+        return false;
+    };
+    assert!(cmd.encode(false).is_ok());
+    let Some(r) = Response::parse(token) else {
+        return false;
+    };
+    let Ok((mut sm, outcome)) = state.finish(&r) else {
+        return false;
+    };
+    let _ = format!("{outcome:?} {sm:?}");
+    sm.protect(&Command::new(0x00, 0xB0, 0x00, 0x00).with_ne(4), false)
+        .expect("a session PACE opened protects a command");
+    if outcome.chip_authentication_data.is_some() && !sc.pk_ic.is_empty() {
+        let _ = outcome.verify_chip_authentication(&hex(sc.pk_ic));
+    }
+    true
+}
+
+/// The DH groups of standardized ids 0-2, built once.
+fn dh_groups() -> &'static [monid_core::pace::dh::DhGroup] {
+    static GROUPS: OnceLock<Vec<monid_core::pace::dh::DhGroup>> = OnceLock::new();
+    GROUPS.get_or_init(|| {
+        (0..3)
+            .filter_map(monid_core::pace::dh::DhGroup::standardized)
+            .collect()
+    })
+}
+
+/// DH PACE primitives (the terminal typestate runs ECDH only so far): the first byte picks a
+/// standardized group (0, 1, 2) or explicit domain parameters (3); then four length-prefixed
+/// parts. Groups: part 0 is the chip's public key (validated, then the shared secret and the
+/// generic mapping with part 1 as the nonce s), parts 1 and 2 are s and t of the integrated
+/// mapping. Explicit: parts 0-2 are p, g, q, part 3 a public key to validate.
+pub fn pace_dh(data: &[u8]) {
+    use monid_core::pace::dh::DhGroup;
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let [a, b, c, d] = split_parts::<4>(rest);
+    match sel % 4 {
+        3 => {
+            if let Ok(group) = DhGroup::from_be_bytes(a, b, c) {
+                assert!(group.byte_len() <= monid_core::pace::dh::MAX_P_LEN);
+                let _ = group.validate_public(d);
+            }
+        }
+        id => {
+            let Some(group) = dh_groups().get(usize::from(id)) else {
+                return;
+            };
+            let x_bytes = vec![0x11; usize::try_from(group.order_bits() / 8).unwrap_or(20)];
+            let Ok(x) = group.private_key_from_be_bytes(&x_bytes) else {
+                return;
+            };
+            if group.validate_public(a).is_ok() {
+                if let Ok(k) = group.shared_secret(&x, a) {
+                    assert_eq!(k.len(), group.byte_len());
+                }
+                if let Ok(mapped) = group.map_generic(b, &x, a) {
+                    let y = mapped.public_key(&x);
+                    assert_eq!(y.len(), group.byte_len());
+                }
+            }
+            if let Ok(mapped) = group.map_integrated(b, c, SmCipher::Aes128) {
+                assert_eq!(mapped.generator().len(), group.byte_len());
+            }
+        }
+    }
+}

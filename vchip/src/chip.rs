@@ -174,6 +174,8 @@ enum Df {
     #[default]
     Mf,
     Emrtd,
+    /// Another application listed in the profile (no files).
+    Other,
 }
 
 /// Volatile card state, cleared by a reset.
@@ -667,10 +669,11 @@ impl VirtualChip {
         mf_public || self.profile.access == AccessControl::None || self.state.session.is_some()
     }
 
-    fn current_location(&self) -> Location {
+    fn current_location(&self) -> Option<Location> {
         match self.state.df {
-            Df::Mf => Location::Mf,
-            Df::Emrtd => Location::Emrtd,
+            Df::Mf => Some(Location::Mf),
+            Df::Emrtd => Some(Location::Emrtd),
+            Df::Other => None,
         }
     }
 
@@ -678,6 +681,7 @@ impl VirtualChip {
         let loc = match self.state.df {
             Df::Mf => Location::Mf,
             Df::Emrtd => Location::Emrtd,
+            Df::Other => return None,
         };
         self.profile
             .files
@@ -689,6 +693,7 @@ impl VirtualChip {
         let loc = match self.state.df {
             Df::Mf => Location::Mf,
             Df::Emrtd => Location::Emrtd,
+            Df::Other => return None,
         };
         self.profile
             .files
@@ -705,16 +710,19 @@ impl VirtualChip {
                 if apdu.data.is_empty() {
                     return Resp::sw(SW_WRONG_LENGTH);
                 }
-                if apdu.data != AID_EMRTD {
+                self.state.df = if apdu.data == AID_EMRTD {
+                    Df::Emrtd
+                } else if self.profile.other_applications.contains(&apdu.data) {
+                    Df::Other
+                } else {
                     return Resp::sw(SW_NOT_FOUND);
-                }
-                self.state.df = Df::Emrtd;
+                };
                 self.state.ef = None;
                 match apdu.p2 {
                     0x0C => Resp::sw(SW_OK),
                     // FCI (P2=00) or FCP (P2=04) with the DF name.
-                    0x00 => Resp::ok(encode(0x6F, &encode(0x84, &AID_EMRTD))),
-                    _ => Resp::ok(encode(0x62, &encode(0x84, &AID_EMRTD))),
+                    0x00 => Resp::ok(encode(0x6F, &encode(0x84, &apdu.data))),
+                    _ => Resp::ok(encode(0x62, &encode(0x84, &apdu.data))),
                 }
             }
             0x00 | 0x02 => {
@@ -794,8 +802,8 @@ impl VirtualChip {
         sendable: usize,
     ) -> Result<(Vec<u8>, bool), u16> {
         let content = self
-            .profile
-            .file_at(fid, self.current_location())
+            .current_location()
+            .and_then(|loc| self.profile.file_at(fid, loc))
             .ok_or(SW_NO_EF)?;
         let len = content.len();
         if offset >= len {
@@ -1053,7 +1061,11 @@ impl VirtualChip {
         let Some(cfg) = self.profile.pace.filter(|_| self.pace_allowed()) else {
             return Resp::sw(SW_WRONG_P1P2);
         };
-        let password = match pace::parse_mse_set_at_pace(&cfg, &apdu.data) {
+        let parsed = match self.profile.pace_dh.as_ref() {
+            Some(dh) => crate::pace_dh::parse_mse_set_at(dh, &apdu.data),
+            None => pace::parse_mse_set_at_pace(&cfg, &apdu.data),
+        };
+        let password = match parsed {
             Ok(p) => p,
             Err(sw) => return Resp::sw(sw),
         };
@@ -1067,7 +1079,14 @@ impl VirtualChip {
             return Resp::sw(pace::SW_REF_NOT_FOUND);
         }
         let mut bytes = self.pace_password_bytes(password);
-        let k_pi = pace::k_pi(&bytes, cfg.cipher);
+        let cipher = match self.profile.pace_dh {
+            Some(dh) => match pace::PaceCipher::aes(dh.key_len) {
+                Some(c) => c,
+                None => return Resp::sw(pace::SW_REF_NOT_FOUND),
+            },
+            None => cfg.cipher,
+        };
+        let k_pi = pace::k_pi(&bytes, cipher);
         bytes.zeroize();
         self.state.pace = PaceStep::Selected {
             password,
@@ -1084,6 +1103,15 @@ impl VirtualChip {
         self.state.ca_selected = false;
         if !protected {
             return Resp::sw(SW_SECURITY);
+        }
+        if self.profile.ca_dh.is_some() {
+            return match crate::ca_dh::parse_mse_set_at(&apdu.data) {
+                Ok(()) => {
+                    self.state.ca_selected = true;
+                    Resp::sw(SW_OK)
+                }
+                Err(sw) => Resp::sw(sw),
+            };
         }
         if self.profile.ca.is_none() {
             return Resp::sw(SW_WRONG_P1P2);
@@ -1173,6 +1201,9 @@ impl VirtualChip {
         let Some(cfg) = self.profile.pace.filter(|_| self.pace_allowed()) else {
             return Err(SW_CONDITIONS);
         };
+        if let Some(dh) = self.profile.pace_dh {
+            return self.pace_dh_step(&dh, step, data, chained);
+        }
         let curve = cfg.curve;
         match step {
             PaceStep::Idle => Err(SW_CONDITIONS),
@@ -1307,9 +1338,70 @@ impl VirtualChip {
         }
     }
 
+    /// One DH PACE step ([`crate::pace_dh::step`]) with the chip's PIN counter and session.
+    fn pace_dh_step(
+        &mut self,
+        cfg: &crate::pace_dh::DhPaceConfig,
+        step: PaceStep,
+        data: &[u8],
+        chained: bool,
+    ) -> pace::StepResult {
+        use crate::pace_dh::DhOutcome;
+        if let PaceStep::Selected { password, .. } = &step
+            && *password == Password::Pin
+            && self.pin_tries_left == 0
+        {
+            return Err(SW_BLOCKED);
+        }
+        let drbg = &mut self.drbg;
+        let outcome = crate::pace_dh::step(
+            cfg,
+            step,
+            data,
+            chained,
+            self.fixed_pace.as_ref(),
+            &mut |b| drbg.fill(b),
+        )?;
+        match outcome {
+            DhOutcome::Next(next, out) => {
+                self.state.pace = next;
+                Ok(out)
+            }
+            DhOutcome::Established {
+                password,
+                keys,
+                data,
+            } => {
+                if password == Password::Pin {
+                    self.pin_tries_left = self.profile.pin_tries;
+                }
+                self.state.session = Some(Session::aes(&keys));
+                Ok(data)
+            }
+            DhOutcome::WrongToken(Password::Pin) => {
+                self.pin_tries_left = self.pin_tries_left.saturating_sub(1);
+                Err(0x63C0 | u16::from(self.pin_tries_left.min(0x0F)))
+            }
+            DhOutcome::WrongToken(_) => Err(pace::SW_AUTH_FAILED),
+        }
+    }
+
     /// Chip Authentication v2 GENERAL AUTHENTICATE (under SM): `7C{80 PK_PCD}` ->
     /// `7C{81 r_PICC, 82 T_PICC}`, KS = KDF(K || r_PICC, 1/2).
     fn ca_step(&mut self, data: &[u8]) -> pace::StepResult {
+        if let Some(key) = self.profile.ca_dh.as_ref() {
+            let r = match self.fixed_ca_nonce {
+                Some(r) => r,
+                None => {
+                    let mut r = [0u8; 8];
+                    self.drbg.fill(&mut r);
+                    r
+                }
+            };
+            let (keys, out) = crate::ca_dh::authenticate(key, data, r)?;
+            self.state.pending_session = Some(Session::aes(&keys));
+            return Ok(out);
+        }
         let pk_pcd = pace::ga_object(data, Some(0x80))?;
         let Some(ca) = self.profile.ca.as_ref() else {
             return Err(SW_CONDITIONS);

@@ -21,10 +21,11 @@
 //!   length answers **6700** (and ends an SM session). CLA `00` is plain, `0C` is secure
 //!   messaging, anything else is **6E00**. Unknown INS: **6D00**.
 //! - `SELECT` (`A4`): `04 0C <AID>` selects the eMRTD application `A0000002471001`
-//!   (`04 00` returns an FCI `6F{84 AID}`, `04 04` an FCP `62{84 AID}`; unknown AID **6A82**);
+//!   (`04 00` returns an FCI `6F{84 AID}`, `04 04` an FCP `62{84 AID}`; unknown AID **6A82**),
+//!   and any other application the profile lists ([`Profile::with_application`], no files);
 //!   `02 0C <FID>` and `00 0C <FID>` select an EF of the current DF (`P2=04`/`00` return an
 //!   FCP/FCI with size `80`, descriptor `82`, FID `83`); `00 0C` with no data or `3F00` selects
-//!   the MF. EFs are looked up in the current DF only: EF.ATR/INFO (`2F01`) and EF.CardAccess
+//!   the MF. EFs are looked up in the current DF only: EF.ATR/INFO (`2F01`), EF.DIR (`2F00`, SFI `1E`) and EF.CardAccess
 //!   (`011C`, SFI `1C`) under the MF, EF.COM, the DGs and EF.SOD under the application. Unknown file **6A82**; bad P1/P2 **6A86**.
 //! - `READ BINARY` (`B0`): 15-bit offset in P1-P2, or `P1 = 80|SFI` with the offset in P2 (this
 //!   also selects the EF; SFIs: EF.COM 1E, DGn n, EF.SOD 1D, EF.ATR/INFO 01). Le past the end:
@@ -72,6 +73,12 @@
 //!   and MAC input to 16-byte blocks, CMAC truncated to 8 bytes; otherwise as the 3DES SM above
 //!   (PACE with 3DES: the 3DES SM above with an SSC of zero).
 //!   [`VirtualChip::with_fixed_pace`] fixes s and the chip's two private keys.
+//! - PACE with DH Generic Mapping (`pace_dh.rs`, profiles with [`Profile::with_pace_dh`]):
+//!   id-PACE-DH-GM-AES-CBC-CMAC-128/192/256 on the RFC 5114 groups (parameter ids 0, 1, 2), the
+//!   same commands and status words; public values are p's length, g' = g^s · Y_map,PCD^x_map
+//!   mod p, every terminal value is checked (1 < y < p-1, y^q = 1) and T = CMAC(KS_mac,
+//!   7F49{06 OID, 84 other value})[..8]. Integrated Mapping ([`Profile::with_pace_dh_im`],
+//!   id-PACE-DH-IM-AES-CBC-CMAC-128): step 2 `7C{81 t}` -> `7C{}`, g' = R_p(s, t)^((p-1)/q).
 //! - Chip Authentication, §6.2 (under SM, after BAC or PACE): v2 `MSE:Set AT` `00 22 41 A4 {80
 //!   id-CA-ECDH-AES-CBC-CMAC-128, 84 01?}` then `GENERAL AUTHENTICATE` `7C{80 PK_PCD}` ->
 //!   `7C{81 r_PICC, 82 T_PICC}`, KS = KDF(K || r_PICC, 1|2), T_PICC = CMAC(KS_mac, 7F49{06 OID,
@@ -79,6 +86,8 @@
 //!   1|2). The response is protected with the old keys, then the session switches to the new
 //!   ones with SSC 0. Outside SM: **6982**. [`VirtualChip::with_fixed_ca_nonce`] fixes r_PICC.
 //!   `MSE:Set DST/AT` for Terminal Authentication (`81 B6`, `81 A4`) are accepted and ignored.
+//!   With a DH key (`ca_dh.rs`, [`Profile::with_chip_authentication_dh`]): v2 only, OID
+//!   id-CA-DH-AES-CBC-CMAC-128, T_PICC over `7F49{06 OID, 84 PK_PCD}`; `MSE:Set KAT` **6A86**.
 //! - Active Authentication, §6.1: `INTERNAL AUTHENTICATE` `00 88 00 00 08 <challenge> 00` (under
 //!   SM) -> ECDSA P-256 over SHA-256(challenge), plain `r || s` (64 bytes, RFC 6979
 //!   deterministic) with the DG15 key. Before access control **6982**; a challenge not 8 bytes
@@ -100,10 +109,18 @@
 //!   DSC-BP256X (`test-vectors/pki/make-card-security.sh`), with the CA key (keyId 1) and one
 //!   PACE-CAM key per other curve (keyId = parameter id, derived from a label:
 //!   [`Profile::card_security_content`]). All keys are TEST-ONLY and committed or derived.
+//! - [`Profile::cnie_td1_multi_app`]: the same card with an EF.DIR (2F00, SFI 1E, in the MF)
+//!   listing the eMRTD application, the LDS2 travel records application (absent: **6A82**) and
+//!   the eID application (present, no files); [`Profile::with_ef_dir`],
+//!   [`Profile::with_application`].
 //! - [`Profile::cnie_td1_bac`]: the same card, same files and EF.SOD, BAC only and no
 //!   EF.CardAccess (CA and AA still work under BAC).
 //! - [`Profile::icao_appendix_g1`]: the Appendix G.1 document (T22000129, 640812, 101031), PACE
 //!   with the MRZ.
+//! - [`Profile::cnie_td1_dh`] (DH GM, 1024/160, AES-128), [`Profile::cnie_td1_dh_2048`] (DH GM,
+//!   2048/224, AES-256): the CNIE with a DH-only EF.CardAccess (DG14 and EF.SOD unchanged);
+//!   [`Profile::cnie_td1_dh_ca`]: also DH chip authentication (DG14 rebuilt, so EF.SOD no longer
+//!   covers it).
 //! - Options: [`Profile::with_pace_password`] (CAN, PIN or MRZ; adds PACE to a BAC profile),
 //!   [`Profile::with_can`], [`Profile::with_pin`], [`Profile::with_pace`] (any [`PaceConfig`];
 //!   DG14 keeps its signed PACEInfo), [`Profile::with_pace_curve`] (GM, AES),
@@ -148,6 +165,7 @@
 #![warn(missing_docs)]
 
 mod aa;
+mod ca_dh;
 mod chip;
 mod cmd;
 mod crypto;
@@ -156,6 +174,7 @@ mod lds;
 mod link;
 mod misbehave;
 mod pace;
+mod pace_dh;
 mod profile;
 
 pub use chip::VirtualChip;
@@ -164,7 +183,8 @@ pub use lds::check_digit;
 pub use link::{LinkModel, LinkStats};
 pub use misbehave::Misbehaviour;
 pub use pace::{PaceCipher, PaceConfig, PaceMapping, Password};
+pub use pace_dh::{DhGroup, DhPaceConfig};
 pub use profile::{
-    AID_EMRTD, AccessControl, CNIE_CAN, FID_ATR_INFO, FID_CARD_ACCESS, FID_CARD_SECURITY, FID_COM,
-    FID_SOD, Profile, SfiRefusal, fid_dg,
+    AID_EID, AID_EMRTD, AID_LDS2_TRAVEL_RECORDS, AccessControl, CNIE_CAN, FID_ATR_INFO,
+    FID_CARD_ACCESS, FID_CARD_SECURITY, FID_COM, FID_DIR, FID_SOD, Profile, SfiRefusal, fid_dg,
 };

@@ -29,6 +29,14 @@ pub const FID_COM: u16 = 0x011E;
 pub const FID_SOD: u16 = 0x011D;
 /// The eMRTD application identifier (LDS1).
 pub const AID_EMRTD: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+/// File identifier of EF.DIR (in the MF, SFI 1E, readable in plain: the application list).
+pub const FID_DIR: u16 = 0x2F00;
+/// The LDS2 travel records application identifier (ICAO 9303-10 §4): listed in the
+/// multi-application profile's EF.DIR but absent (SELECT answers 6A82).
+pub const AID_LDS2_TRAVEL_RECORDS: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x20, 0x01];
+/// The German eID application identifier (BSI TR-03110-4): present, without files, in the
+/// multi-application profile.
+pub const AID_EID: [u8; 9] = [0xE8, 0x07, 0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x02];
 
 /// File identifier of data group `n` (1..=16): 0x0100 + n.
 pub const fn fid_dg(n: u8) -> u16 {
@@ -131,6 +139,10 @@ pub struct Profile {
     pub(crate) transport: TransportInfo,
     #[zeroize(skip)]
     pub(crate) pace: Option<PaceConfig>,
+    /// When set, the chip runs DH PACE ([`crate::pace_dh`]) instead of `pace` (which then only
+    /// names the chip as PACE-capable).
+    #[zeroize(skip)]
+    pub(crate) pace_dh: Option<crate::pace_dh::DhPaceConfig>,
     #[zeroize(skip)]
     pub(crate) pace_passwords: Vec<Password>,
     pub(crate) can: String,
@@ -140,7 +152,12 @@ pub struct Profile {
     pub(crate) ca: Option<CaKey>,
     /// The static keys for PACE-CAM, one per curve (listed in EF.CardSecurity).
     pub(crate) cam_keys: Vec<CaKey>,
+    /// A DH chip authentication key ([`crate::ca_dh`]), used instead of `ca` when set.
+    pub(crate) ca_dh: Option<crate::ca_dh::DhCaKey>,
     pub(crate) aa_key: Option<Vec<u8>>,
+    /// Applications other than the eMRTD one that SELECT by AID finds (they hold no files).
+    #[zeroize(skip)]
+    pub(crate) other_applications: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for Profile {
@@ -159,8 +176,10 @@ impl fmt::Debug for Profile {
             .field("extended_length", &self.extended_length)
             .field("transport", &self.transport)
             .field("pace", &self.pace)
+            .field("pace_dh", &self.pace_dh)
             .field("pace_passwords", &self.pace_passwords)
             .field("ca", &self.ca.as_ref().map(|c| c.curve))
+            .field("ca_dh", &self.ca_dh.as_ref().map(|c| c.group))
             .field("aa", &self.aa_key.is_some())
             .finish()
     }
@@ -178,6 +197,12 @@ const DG15_SPKI: &[u8] = include_bytes!("../assets/dg15_p256_spki.der");
 const AA_P256_PRIVATE: &[u8] = include_bytes!("../assets/aa_p256_private.bin");
 /// TEST-ONLY Chip Authentication private key (brainpoolP256r1), published in DG14.
 const CA_BP256_PRIVATE: &[u8] = include_bytes!("../assets/ca_bp256_private.bin");
+/// TEST-ONLY DH chip authentication private key: the BSI EAC worked example's (1024-bit RFC
+/// 5114 group), so the card side can be checked against that example.
+const BSI_DH_CA_PRIVATE: [u8; 20] = [
+    0xD0, 0xE5, 0xA9, 0x5E, 0xCA, 0x54, 0x1D, 0xEF, 0x4F, 0xE9, 0x2B, 0x9F, 0xF9, 0x92, 0x0D, 0x49,
+    0xA4, 0x54, 0xC2, 0x97,
+];
 /// The CNIE profiles' Card Access Number (synthetic).
 pub const CNIE_CAN: &str = "482051";
 /// The default PIN of a profile using [`Password::Pin`] (synthetic) and its tries.
@@ -318,13 +343,16 @@ impl Profile {
             max_response_len: 258,
             transport: TransportInfo::default(),
             pace: None,
+            pace_dh: None,
             pace_passwords: Vec::new(),
             can: String::new(),
             pin: DEFAULT_PIN.to_owned(),
             pin_tries: DEFAULT_PIN_TRIES,
             ca: None,
             cam_keys: Vec::new(),
+            ca_dh: None,
             aa_key: None,
+            other_applications: Vec::new(),
         }
     }
 
@@ -385,6 +413,131 @@ impl Profile {
         Profile::cnie(CnieState::Uto, AccessControl::Pace)
     }
 
+    /// [`Profile::cnie_td1`] whose EF.CardAccess offers PACE with Diffie-Hellman Generic
+    /// Mapping instead: id-PACE-DH-GM-AES-CBC-CMAC-128 on the 1024-bit RFC 5114 group
+    /// (standardized parameter id 0), CAN only. Files, DG14 and EF.SOD are the CNIE's (DG14 still
+    /// lists the ECDH PACEInfo, so that EF.SOD stays valid).
+    pub fn cnie_td1_dh() -> Profile {
+        Profile::cnie_td1().with_pace_dh(crate::pace_dh::DhGroup::Modp1024_160, 16)
+    }
+
+    /// [`Profile::cnie_td1_dh`] on the 2048-bit group with a 224-bit subgroup (standardized
+    /// parameter id 1) with AES-256: id-PACE-DH-GM-AES-CBC-CMAC-256.
+    pub fn cnie_td1_dh_2048() -> Profile {
+        Profile::cnie_td1().with_pace_dh(crate::pace_dh::DhGroup::Modp2048_224, 32)
+    }
+
+    /// Switches PACE to DH Generic Mapping on `group` with AES (`key_len` 16, 24 or 32 bytes;
+    /// anything else means 16): EF.CardAccess is rewritten with the DH PACEInfo; DG14 and
+    /// EF.SOD are kept. The access control becomes [`AccessControl::Pace`] unless PACE was
+    /// already allowed.
+    #[must_use]
+    pub fn with_pace_dh(self, group: crate::pace_dh::DhGroup, key_len: usize) -> Self {
+        let key_len = if matches!(key_len, 16 | 24 | 32) {
+            key_len
+        } else {
+            16
+        };
+        self.install_pace_dh(crate::pace_dh::DhPaceConfig {
+            group,
+            key_len,
+            integrated: false,
+        })
+    }
+
+    /// Switches PACE to DH Integrated Mapping on `group` (id-PACE-DH-IM-AES-CBC-CMAC-128), as
+    /// [`Profile::with_pace_dh`] does for Generic Mapping.
+    #[must_use]
+    pub fn with_pace_dh_im(self, group: crate::pace_dh::DhGroup) -> Self {
+        self.install_pace_dh(crate::pace_dh::DhPaceConfig {
+            group,
+            key_len: 16,
+            integrated: true,
+        })
+    }
+
+    fn install_pace_dh(mut self, cfg: crate::pace_dh::DhPaceConfig) -> Self {
+        if self.pace.is_none() {
+            self.pace = Some(CNIE_PACE);
+        }
+        self.pace_dh = Some(cfg);
+        self.files.retain(|f| f.fid != FID_CARD_ACCESS);
+        self.files.insert(
+            0,
+            File {
+                fid: FID_CARD_ACCESS,
+                sfi: Some(0x1C),
+                location: Location::Mf,
+                content: cfg.card_access(),
+            },
+        );
+        if !matches!(self.access, AccessControl::Pace | AccessControl::BacOrPace) {
+            self.access = AccessControl::Pace;
+        }
+        self
+    }
+
+    /// [`Profile::cnie_td1_dh`] whose chip authentication is DH too: DG14 publishes
+    /// id-CA-DH-AES-CBC-CMAC-128 version 2 and a dhpublicnumber key (explicit p, g, q of the
+    /// 1024-bit RFC 5114 group) whose private key is the BSI EAC worked example's (TEST-ONLY).
+    /// DG14 changes, so EF.SOD's DG14 hash no longer matches: passive authentication reports
+    /// DG14 as altered and the chip is not proven genuine.
+    pub fn cnie_td1_dh_ca() -> Profile {
+        let p = Profile::cnie_td1_dh();
+        let fallback = p.clone();
+        p.with_chip_authentication_dh(crate::pace_dh::DhGroup::Modp1024_160, &BSI_DH_CA_PRIVATE)
+            .unwrap_or(fallback)
+    }
+
+    /// Replaces chip authentication by DH on `group` with the private key `secret`
+    /// (big-endian, non-zero): DG14 is rebuilt (or added) with id-CA-DH-AES-CBC-CMAC-128 v2
+    /// and the key; the ECDH key is dropped; EF.SOD is NOT re-signed. `None` for a zero key.
+    pub fn with_chip_authentication_dh(
+        mut self,
+        group: crate::pace_dh::DhGroup,
+        secret: &[u8],
+    ) -> Option<Self> {
+        let key = crate::ca_dh::DhCaKey::new(group, secret)?;
+        let dg14 = crate::ca_dh::dg14(self.pace.map(|p| p.pace_info()), &key);
+        self.ca = None;
+        self.ca_dh = Some(key);
+        if self.file(fid_dg(14)).is_none() {
+            self = self.with_file(fid_dg(14), Vec::new());
+        }
+        if let Some(f) = self.files.iter_mut().find(|f| f.fid == fid_dg(14)) {
+            f.content = dg14;
+        }
+        Some(self)
+    }
+
+    /// The DH PACE configuration, when the chip runs DH PACE.
+    pub fn pace_dh_config(&self) -> Option<crate::pace_dh::DhPaceConfig> {
+        self.pace_dh
+    }
+
+    /// The card of [`Profile::cnie_td1`] (PACE-CAN only, same files and EF.SOD) as a
+    /// multi-application card: an EF.DIR in the MF (FID 2F00, SFI 1E) lists the eMRTD
+    /// application (label "eMRTD"), the LDS2 travel records application
+    /// [`AID_LDS2_TRAVEL_RECORDS`] (label "LDS2 TRAVEL", **absent**: SELECT answers 6A82) and
+    /// the eID application [`AID_EID`] (label "eID", present without files).
+    pub fn cnie_td1_multi_app() -> Profile {
+        let dir = [
+            (&AID_EMRTD[..], "eMRTD"),
+            (&AID_LDS2_TRAVEL_RECORDS[..], "LDS2 TRAVEL"),
+            (&AID_EID[..], "eID"),
+        ]
+        .iter()
+        .flat_map(|(aid, label)| {
+            let mut t = monid_core::tlv::encode(0x4F, aid);
+            t.extend(monid_core::tlv::encode(0x50, label.as_bytes()));
+            monid_core::tlv::encode(0x61, &t)
+        })
+        .collect();
+        Profile::cnie_td1()
+            .with_ef_dir(dir)
+            .with_application(&AID_EID)
+    }
+
     /// The same card as [`Profile::cnie_td1`] (same files, same EF.SOD) but with **BAC only**
     /// and no EF.CardAccess, for terminals that only do BAC. CA (DG14) and AA (DG15) still work
     /// under the BAC session.
@@ -429,6 +582,7 @@ impl Profile {
     /// Installs a PACE configuration and its EF.CardAccess (DG14 is left as signed).
     fn set_pace(&mut self, cfg: PaceConfig) {
         self.pace = Some(cfg);
+        self.pace_dh = None;
         self.files.retain(|f| f.fid != FID_CARD_ACCESS);
         self.files.insert(
             0,
@@ -898,6 +1052,33 @@ impl Profile {
                     content: lds::atr_info(cmd, rsp),
                 },
             );
+        }
+        self
+    }
+
+    /// Installs EF.DIR in the MF (FID 2F00, SFI 1E, readable in plain) with these bytes, or
+    /// replaces it.
+    #[must_use]
+    pub fn with_ef_dir(mut self, content: Vec<u8>) -> Self {
+        self.files.retain(|f| f.fid != FID_DIR);
+        self.files.insert(
+            0,
+            File {
+                fid: FID_DIR,
+                sfi: Some(0x1E),
+                location: Location::Mf,
+                content,
+            },
+        );
+        self
+    }
+
+    /// Adds an application other than the eMRTD one that SELECT by AID (`00 A4 04 xx`) finds;
+    /// it holds no files.
+    #[must_use]
+    pub fn with_application(mut self, aid: &[u8]) -> Self {
+        if aid != AID_EMRTD && !self.other_applications.iter().any(|a| a == aid) {
+            self.other_applications.push(aid.to_vec());
         }
         self
     }

@@ -105,7 +105,7 @@ fn read_one(cfg: PaceConfig) {
     assert_eq!(pace.cipher, core_cipher(cfg.cipher), "{cfg:?}");
     assert_eq!(pace.protocol, protocol_name(cfg), "{cfg:?}");
     assert_eq!(pace.mapping, core_mapping(cfg.mapping), "{cfg:?}");
-    assert_eq!(pace.curve, core_curve(cfg.curve), "{cfg:?}");
+    assert_eq!(pace.domain.curve(), Some(core_curve(cfg.curve)), "{cfg:?}");
     assert_eq!(
         raw.file(FileId::Dg1),
         chip.file(monid_vchip::fid_dg(1)),

@@ -3,7 +3,7 @@
 //! This module owns the mapping between LDS files and their identifiers (FID, short EF identifier,
 //! outer tag) and the parsing of file *contents* once they have been read from the chip: EF.COM,
 //! DG1, DG2 (the biometric container and the ISO/IEC 19794-5 and 39794-5 face records), DG7,
-//! DG11, DG12, DG15 and the EF.SOD wrapper. It does not read files (that is the reader's job), does
+//! DG11, DG12, DG15, the EF.SOD wrapper and EF.DIR (the application list). It does not read files (that is the reader's job), does
 //! not verify hashes or signatures (passive authentication comes later), and does not decode
 //! images to pixels (see [`crate::face`]).
 //!
@@ -23,6 +23,7 @@ pub mod dg12;
 pub mod dg15;
 pub mod dg2;
 pub mod dg7;
+pub mod dir;
 pub mod sod;
 
 pub use com::Com;
@@ -34,6 +35,7 @@ pub use dg7::{Dg7, DisplayedImage};
 pub use dg11::Dg11;
 pub use dg12::Dg12;
 pub use dg15::{Dg15, PublicKeyAlgorithm};
+pub use dir::{DirApplication, EfDir};
 pub use sod::Sod;
 
 use crate::error::ChipError;

@@ -137,6 +137,15 @@ pub struct DhPrivateKey {
     x: BoxedUint,
 }
 
+impl DhPrivateKey {
+    /// The exponent, big-endian, at its precision (its length depends only on how the key was
+    /// made: q's length rounded to limbs for a generated key). For keeping a key between
+    /// protocol steps; re-read with [`DhGroup::private_key_from_be_bytes`].
+    pub fn to_be_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(self.x.to_be_bytes().into_vec())
+    }
+}
+
 impl core::fmt::Debug for DhPrivateKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "DhPrivateKey(<redacted>)")
@@ -366,6 +375,8 @@ impl DhGroup {
     /// A private key from big-endian bytes (worked examples, stored keys). Leading zero bytes
     /// beyond p's length are dropped; the value must be non-zero and at most p's length. The
     /// key is used as given (not reduced mod q; the result is the same for subgroup elements).
+    /// The exponent's precision (what the timing of an exponentiation reveals) is the byte
+    /// length given, never the value.
     pub fn private_key_from_be_bytes(&self, x: &[u8]) -> Result<DhPrivateKey, DhError> {
         let mut x = x;
         while x.len() > self.p_len {
@@ -377,8 +388,8 @@ impl DhGroup {
         if x.is_empty() {
             return Err(DhError::BadPrivateKey);
         }
-        let v = BoxedUint::from_be_slice(x, self.p.bits_precision())
-            .map_err(|_| DhError::BadPrivateKey)?;
+        let v =
+            BoxedUint::from_be_slice(x, bits_of(x.len())?).map_err(|_| DhError::BadPrivateKey)?;
         if ct_true(v.is_zero()) {
             return Err(DhError::BadPrivateKey);
         }
@@ -433,6 +444,19 @@ impl DhGroup {
         let out = Zeroizing::new(self.fixed_len(&k));
         k.zeroize();
         Ok(out)
+    }
+
+    /// This group with another generator (big-endian, leading zeros allowed, 1 < g < p): a
+    /// mapped group kept as bytes between protocol steps. The generator is secret-derived and
+    /// decoded without branching on its value beyond the range check's outcome.
+    pub fn with_generator_bytes(&self, g: &[u8]) -> Result<DhGroup, DhError> {
+        let mut v = self.decode_public(g)?;
+        let ok = v.ct_lt(self.p.as_ref()) & !v.is_zero() & !v.is_one();
+        if !ct_true(ok) {
+            v.zeroize();
+            return Err(DhError::OutOfRange);
+        }
+        Ok(self.with_generator(v))
     }
 
     fn with_generator(&self, g: BoxedUint) -> DhGroup {

@@ -8,6 +8,7 @@
 //! exponentiation); the generic verifier in `pki::ec` must never be used here.
 
 pub mod dh;
+mod dh_steps;
 pub mod ec;
 pub mod info;
 pub mod params;

@@ -24,7 +24,7 @@ pub enum Mapping {
 /// The key agreement algorithm of a PACE protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyAgreement {
-    /// Diffie-Hellman over a prime-order subgroup of Z_p* (not run by this module).
+    /// Diffie-Hellman over a prime-order subgroup of Z_p* ([`crate::pace::dh`]).
     Dh,
     /// Elliptic-curve Diffie-Hellman.
     Ecdh,
@@ -286,14 +286,134 @@ impl From<AccessKeyKind> for PasswordRef {
     }
 }
 
-/// What a PACE run needs before its first command: the protocol, the curve and whether to name
-/// the domain parameters in MSE:Set AT.
+/// The finite-field Diffie-Hellman groups PACE runs on: the standardized domain parameters 0,
+/// 1 and 2 (RFC 5114 §2.1-2.3; ICAO 9303-11 §9.5.1, TR-03110-3 Table 4). Explicit DH domain
+/// parameters (a PACEDomainParameterInfo with dhpublicnumber) are not run by this version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DhGroupId {
+    /// 1024-bit MODP group with a 160-bit prime-order subgroup, standardized id 0.
+    Modp1024_160,
+    /// 2048-bit MODP group with a 224-bit prime-order subgroup, standardized id 1.
+    Modp2048_224,
+    /// 2048-bit MODP group with a 256-bit prime-order subgroup, standardized id 2.
+    Modp2048_256,
+}
+
+impl DhGroupId {
+    /// All DH groups.
+    pub const ALL: [DhGroupId; 3] = [
+        DhGroupId::Modp1024_160,
+        DhGroupId::Modp2048_224,
+        DhGroupId::Modp2048_256,
+    ];
+
+    /// The group of a standardized domain parameter id (0, 1, 2), `None` otherwise.
+    pub fn from_standardized_id(id: u8) -> Option<DhGroupId> {
+        match id {
+            0 => Some(DhGroupId::Modp1024_160),
+            1 => Some(DhGroupId::Modp2048_224),
+            2 => Some(DhGroupId::Modp2048_256),
+            _ => None,
+        }
+    }
+
+    /// The standardized domain parameter id.
+    pub fn standardized_id(self) -> u8 {
+        match self {
+            DhGroupId::Modp1024_160 => 0,
+            DhGroupId::Modp2048_224 => 1,
+            DhGroupId::Modp2048_256 => 2,
+        }
+    }
+
+    /// Length in bytes of the modulus p (of public values and of the shared secret).
+    pub fn modulus_len(self) -> usize {
+        match self {
+            DhGroupId::Modp1024_160 => 128,
+            DhGroupId::Modp2048_224 | DhGroupId::Modp2048_256 => 256,
+        }
+    }
+
+    /// The group's arithmetic ([`crate::pace::dh::DhGroup`]).
+    pub fn group(self) -> Result<crate::pace::dh::DhGroup> {
+        crate::pace::dh::DhGroup::standardized(self.standardized_id())
+            .ok_or(Error::Internal("pace: standardized DH group"))
+    }
+}
+
+/// The domain parameters of a PACE run: an elliptic curve (ECDH) or a DH group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PaceDomain {
+    /// ECDH on this curve.
+    Ec(EcCurve),
+    /// DH in this group.
+    Dh(DhGroupId),
+}
+
+impl PaceDomain {
+    /// The curve, for ECDH.
+    pub fn curve(self) -> Option<EcCurve> {
+        match self {
+            PaceDomain::Ec(c) => Some(c),
+            PaceDomain::Dh(_) => None,
+        }
+    }
+
+    /// The DH group, for DH.
+    pub fn dh_group(self) -> Option<DhGroupId> {
+        match self {
+            PaceDomain::Dh(g) => Some(g),
+            PaceDomain::Ec(_) => None,
+        }
+    }
+
+    /// The key agreement these parameters are for.
+    pub fn key_agreement(self) -> KeyAgreement {
+        match self {
+            PaceDomain::Ec(_) => KeyAgreement::Ecdh,
+            PaceDomain::Dh(_) => KeyAgreement::Dh,
+        }
+    }
+
+    /// The standardized domain parameter id.
+    pub fn standardized_id(self) -> u8 {
+        match self {
+            PaceDomain::Ec(c) => c.standardized_id(),
+            PaceDomain::Dh(g) => g.standardized_id(),
+        }
+    }
+}
+
+impl core::fmt::Display for PaceDomain {
+    /// The curve or group name, e.g. `BrainpoolP256r1`, `Modp2048_224`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            PaceDomain::Ec(c) => write!(f, "{c:?}"),
+            PaceDomain::Dh(g) => write!(f, "{g:?}"),
+        }
+    }
+}
+
+impl From<EcCurve> for PaceDomain {
+    fn from(c: EcCurve) -> Self {
+        PaceDomain::Ec(c)
+    }
+}
+
+impl From<DhGroupId> for PaceDomain {
+    fn from(g: DhGroupId) -> Self {
+        PaceDomain::Dh(g)
+    }
+}
+
+/// What a PACE run needs before its first command: the protocol, the domain parameters (curve
+/// or DH group) and whether to name them in MSE:Set AT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PaceParams {
     /// Mapping, key agreement and cipher.
     pub protocol: PaceProtocol,
-    /// The curve (ECDH).
-    pub curve: EcCurve,
+    /// The curve (ECDH) or group (DH); its key agreement matches the protocol's.
+    pub domain: PaceDomain,
     /// DO'84' of MSE:Set AT: the domain parameter id, sent only when the chip offers several
     /// parameter sets for this protocol (`None`: not sent).
     pub parameter_id: Option<u8>,
@@ -302,8 +422,9 @@ pub struct PaceParams {
 impl PaceParams {
     /// Parameters from a PACEInfo's protocol OID and standardized domain parameter id.
     /// `send_parameter_id` adds DO'84' to MSE:Set AT (when EF.CardAccess lists several
-    /// PACEInfos for the protocol). Fails with [`Error::Unsupported`] for an unknown OID, a DH
-    /// protocol, or a curve without a constant-time implementation.
+    /// PACEInfos for the protocol). Fails with [`Error::Unsupported`] for an unknown OID, a
+    /// curve without a constant-time implementation, parameters of the other key agreement,
+    /// or DH Integrated Mapping with a cipher other than AES-128.
     pub fn from_oid(oid: &[u8], parameter_id: u8, send_parameter_id: bool) -> Result<PaceParams> {
         let protocol =
             PaceProtocol::from_oid(oid).ok_or(Error::Unsupported("PACE: unknown protocol OID"))?;
@@ -317,17 +438,32 @@ impl PaceParams {
         parameter_id: u8,
         send_parameter_id: bool,
     ) -> Result<PaceParams> {
-        if protocol.key_agreement != KeyAgreement::Ecdh {
-            return Err(Error::Unsupported(
-                "PACE: DH key agreement is not implemented here",
-            ));
-        }
-        let curve = EcCurve::from_standardized_id(parameter_id)?;
+        let domain = match protocol.key_agreement {
+            KeyAgreement::Ecdh => PaceDomain::Ec(EcCurve::from_standardized_id(parameter_id)?),
+            KeyAgreement::Dh => {
+                if protocol.mapping == Mapping::ChipAuthentication {
+                    return Err(Error::Unsupported("PACE: DH chip authentication mapping"));
+                }
+                if protocol.mapping == Mapping::Integrated && protocol.cipher != SmCipher::Aes128 {
+                    return Err(Error::Unsupported(
+                        "PACE: DH integrated mapping is implemented with AES-128 only",
+                    ));
+                }
+                PaceDomain::Dh(DhGroupId::from_standardized_id(parameter_id).ok_or(
+                    Error::Unsupported("PACE: DH protocol without a standardized DH group"),
+                )?)
+            }
+        };
         Ok(PaceParams {
             protocol,
-            curve,
+            domain,
             parameter_id: send_parameter_id.then_some(parameter_id),
         })
+    }
+
+    /// The curve, for an ECDH run.
+    pub fn curve(&self) -> Option<EcCurve> {
+        self.domain.curve()
     }
 }
 
@@ -375,10 +511,33 @@ mod tests {
         }
         let p =
             PaceParams::from_oid(&hex::decode("04007F00070202040202").unwrap(), 13, false).unwrap();
-        assert_eq!(p.curve, EcCurve::BrainpoolP256r1);
+        assert_eq!(p.domain, PaceDomain::Ec(EcCurve::BrainpoolP256r1));
         assert_eq!(p.parameter_id, None);
+        let dh =
+            PaceParams::from_oid(&hex::decode("04007F00070202040102").unwrap(), 0, true).unwrap();
+        assert_eq!(dh.domain, PaceDomain::Dh(DhGroupId::Modp1024_160));
+        assert_eq!(dh.parameter_id, Some(0));
+        assert_eq!(dh.curve(), None);
+        for g in DhGroupId::ALL {
+            let id = g.standardized_id();
+            assert_eq!(DhGroupId::from_standardized_id(id), Some(g));
+            assert_eq!(g.group().unwrap().byte_len(), g.modulus_len());
+        }
+        // DH GM with a curve id, ECDH with a DH id, DH IM other than AES-128.
+        for (oid, id) in [
+            ("04007F00070202040102", 13u8),
+            ("04007F00070202040102", 3),
+            ("04007F00070202040202", 0),
+            ("04007F00070202040301", 0),
+            ("04007F00070202040304", 2),
+        ] {
+            assert!(matches!(
+                PaceParams::from_oid(&hex::decode(oid).unwrap(), id, false),
+                Err(Error::Unsupported(_))
+            ));
+        }
         assert!(
-            PaceParams::from_oid(&hex::decode("04007F00070202040102").unwrap(), 0, true).is_err()
+            PaceParams::from_oid(&hex::decode("04007F00070202040302").unwrap(), 1, false).is_ok()
         );
         assert!(
             PaceParams::from_oid(&hex::decode("04007F00070202040202").unwrap(), 17, true).is_err()

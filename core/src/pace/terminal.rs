@@ -1,5 +1,5 @@
-//! PACE with ECDH, terminal side (ICAO 9303-11 §4.4, BSI TR-03110-2 §3.2 / TR-03110-3 B.1), as
-//! a sans-I/O typestate.
+//! PACE with ECDH or DH, terminal side (ICAO 9303-11 §4.4, BSI TR-03110-2 §3.2 / TR-03110-3
+//! B.1), as a sans-I/O typestate.
 //!
 //! This module owns the PACE protocol steps: MSE:Set AT, the four GENERAL AUTHENTICATE
 //! exchanges (encrypted nonce, mapping, key agreement, mutual authentication) for the generic,
@@ -9,7 +9,8 @@
 //! the command to send, like [`crate::bac`]: nothing here does I/O, chooses a protocol from
 //! EF.CardAccess (`pace::info` does), or verifies the chip's static key against EF.CardSecurity
 //! (the caller does, with [`PaceOutcome::verify_chip_authentication`]). Curve arithmetic is in
-//! [`super::ec`]. K_π, nonces, private keys and session keys are zeroized on drop and redacted
+//! [`super::ec`]; the DH arms of each step are in `super::dh_steps` (arithmetic in
+//! [`super::dh`]). K_π, nonces, private keys and session keys are zeroized on drop and redacted
 //! in `Debug`; errors name the step and status word, never a value.
 
 use core::fmt;
@@ -17,8 +18,11 @@ use core::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::dh_steps;
 use super::ec::{self, EcError};
-use super::params::{EcCurve, Mapping, PaceParams, PaceProtocol, PasswordRef, TokenMac};
+use super::params::{
+    EcCurve, KeyAgreement, Mapping, PaceDomain, PaceParams, PaceProtocol, PasswordRef, TokenMac,
+};
 use crate::access::AccessKey;
 use crate::apdu::{Command, Response, StatusWord};
 use crate::crypto::{self, MAC_LEN, SmCipher};
@@ -106,11 +110,16 @@ pub fn decrypt_nonce(cipher: SmCipher, k_pi: &[u8], z: &[u8]) -> Result<Zeroizin
     }
 }
 
-/// The public key data object the tokens are computed over (TR-03110-3 D.3.3):
-/// `7F49 { 06 OID, 86 uncompressed point }`.
+/// The public key data object the tokens are computed over (TR-03110-3 D.3.3), without domain
+/// parameters: `7F49 { 06 OID, 86 uncompressed point }` for ECDH, `7F49 { 06 OID, 84 public
+/// value }` for DH (the value as the chip sent it, normally p's length).
 pub fn token_input(protocol: &PaceProtocol, public_key: &[u8]) -> Vec<u8> {
+    let tag = match protocol.key_agreement {
+        KeyAgreement::Ecdh => 0x86,
+        KeyAgreement::Dh => 0x84,
+    };
     let mut inner = tlv::encode(0x06, &protocol.oid());
-    inner.extend_from_slice(&tlv::encode(0x86, public_key));
+    inner.extend_from_slice(&tlv::encode(tag, public_key));
     tlv::encode(0x7F49, &inner)
 }
 
@@ -150,11 +159,12 @@ pub fn decrypt_cam_data(ks_enc: &[u8], encrypted: &[u8]) -> Result<Zeroizing<Vec
 pub struct PaceOutcome {
     /// The protocol run (its OID is [`PaceProtocol::oid`]).
     pub protocol: PaceProtocol,
-    /// The curve.
-    pub curve: EcCurve,
+    /// The curve (ECDH) or group (DH).
+    pub domain: PaceDomain,
     /// The password reference used.
     pub password: PasswordRef,
-    /// The chip's ephemeral public key PK_PICC (uncompressed point on the mapped generator).
+    /// The chip's ephemeral public key PK_PICC (uncompressed point on the mapped generator; for
+    /// DH the public value as sent).
     pub chip_ephemeral_public_key: Vec<u8>,
     /// The chip's mapping public key PK_Map,PICC (generic and chip authentication mappings).
     pub chip_mapping_public_key: Option<Vec<u8>>,
@@ -167,7 +177,7 @@ impl fmt::Debug for PaceOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PaceOutcome")
             .field("protocol", &self.protocol.name())
-            .field("curve", &self.curve)
+            .field("domain", &self.domain)
             .field("password", &self.password)
             .field(
                 "chip_ephemeral_public_key_len",
@@ -197,6 +207,11 @@ impl PaceOutcome {
         self.protocol.cipher
     }
 
+    /// The curve, for an ECDH run.
+    pub fn curve(&self) -> Option<EcCurve> {
+        self.domain.curve()
+    }
+
     /// Chip authentication by CAM (ICAO 9303-11 §4.4.3.5.2): true when
     /// `PK_Map,PICC == CA_IC · PK_IC` for the chip's static public key `pk_ic` (uncompressed
     /// point from the ChipAuthenticationPublicKeyInfo of EF.CardSecurity, whose signature the
@@ -211,9 +226,13 @@ impl PaceOutcome {
                 "PACE: not a chip authentication mapping run",
             ));
         };
-        ec::validate_point(self.curve, pk_ic)
+        let curve = self
+            .domain
+            .curve()
+            .ok_or(Error::InvalidInput("PACE: not an ECDH run"))?;
+        ec::validate_point(curve, pk_ic)
             .map_err(|_| Error::InvalidInput("PACE: chip static public key is not on the curve"))?;
-        ec::cam_verify(self.curve, ca, pk_ic, pk_map).map_err(|e| ec_error(DURING_MA, e))
+        ec::cam_verify(curve, ca, pk_ic, pk_map).map_err(|e| ec_error(DURING_MA, e))
     }
 }
 
@@ -325,8 +344,9 @@ enum MappingSecret {
 
 impl PaceAwaitingNonce {
     /// Decrypts the nonce s (DO'80') with K_π and builds the mapping command: for GM and CAM a
-    /// fresh mapping key pair (`7C { 81 PK_Map,PCD }`), for IM a fresh nonce t (`7C { 81 t }`,
-    /// key length bytes). Draws the mapping private key (GM, CAM) or t (IM) from `rng`.
+    /// fresh mapping key pair (`7C { 81 PK_Map,PCD }`; for DH the public value `g^x`, p's
+    /// length), for IM a fresh nonce t (`7C { 81 t }`, key length bytes). Draws the mapping
+    /// private key (GM, CAM) or t (IM) from `rng`.
     pub fn on_nonce(
         self,
         response: &Response,
@@ -336,18 +356,30 @@ impl PaceAwaitingNonce {
         let objects = dynamic_data(response, DURING_NONCE)?;
         let z = required(&objects, 0x80, DURING_NONCE)?;
         let p = &self.inner.params;
+        if p.domain.key_agreement() != p.protocol.key_agreement {
+            return Err(Error::InvalidInput(
+                "PACE: the domain parameters are not for the protocol's key agreement",
+            ));
+        }
         let cipher = p.protocol.cipher;
         let s = decrypt_nonce(cipher, &self.inner.k_pi, z)?;
-        let (secret, mapping_data) = match p.protocol.mapping {
-            Mapping::Generic | Mapping::ChipAuthentication => {
-                let sk = ec::generate_private_key(p.curve, rng)
-                    .map_err(|e| ec_error(DURING_NONCE, e))?;
-                let pk =
-                    ec::public_key(p.curve, &sk, None).map_err(|e| ec_error(DURING_NONCE, e))?;
+        let (secret, mapping_data) = match (p.protocol.mapping, p.domain) {
+            (Mapping::Generic, PaceDomain::Dh(group)) => {
+                let (sk, pk) = dh_steps::mapping_key(group, rng, DURING_NONCE)?;
                 let data = pk.clone();
                 (MappingSecret::Key { sk, pk }, data)
             }
-            Mapping::Integrated => {
+            (Mapping::ChipAuthentication, PaceDomain::Dh(_)) => {
+                return Err(Error::Unsupported("PACE: DH chip authentication mapping"));
+            }
+            (Mapping::Generic | Mapping::ChipAuthentication, PaceDomain::Ec(curve)) => {
+                let sk =
+                    ec::generate_private_key(curve, rng).map_err(|e| ec_error(DURING_NONCE, e))?;
+                let pk = ec::public_key(curve, &sk, None).map_err(|e| ec_error(DURING_NONCE, e))?;
+                let data = pk.clone();
+                (MappingSecret::Key { sk, pk }, data)
+            }
+            (Mapping::Integrated, _) => {
                 if s.len() != ec::im_block_len(cipher) {
                     return Err(malformed(
                         DURING_NONCE,
@@ -401,31 +433,52 @@ impl PaceAwaitingMapping {
         let objects = dynamic_data(response, DURING_MAP)?;
         let p = self.inner.params;
         let map_err = |e| ec_error(DURING_MAP, e);
-        let (generator, chip_mapping_key) = match &self.secret {
-            MappingSecret::Key { sk, pk } => {
+        let (generator, chip_mapping_key) = match (&self.secret, p.domain) {
+            (MappingSecret::Key { sk, pk }, PaceDomain::Dh(group)) => {
                 let pk_picc = required(&objects, 0x82, DURING_MAP)?;
-                ec::validate_point(p.curve, pk_picc).map_err(map_err)?;
+                let g = dh_steps::generic_generator(group, &self.s, sk, pk, pk_picc, DURING_MAP)?;
+                (g, Some(pk_picc.to_vec()))
+            }
+            (MappingSecret::Key { sk, pk }, PaceDomain::Ec(curve)) => {
+                let pk_picc = required(&objects, 0x82, DURING_MAP)?;
+                ec::validate_point(curve, pk_picc).map_err(map_err)?;
                 if pk_picc == pk.as_slice() {
                     return Err(malformed(DURING_MAP, "chip mapping key equals ours"));
                 }
-                let h = ec::ecdh_point(p.curve, sk, pk_picc).map_err(map_err)?;
-                let g = ec::gm_generator(p.curve, &self.s, &h).map_err(map_err)?;
+                let h = ec::ecdh_point(curve, sk, pk_picc).map_err(map_err)?;
+                let g = ec::gm_generator(curve, &self.s, &h).map_err(map_err)?;
                 (g, Some(pk_picc.to_vec()))
             }
-            MappingSecret::Nonce(t) => {
+            (MappingSecret::Nonce(t), domain) => {
                 if objects.iter().any(|o| o.tag != 0x82 || !o.value.is_empty()) {
                     return Err(malformed(
                         DURING_MAP,
                         "unexpected data for integrated mapping",
                     ));
                 }
-                let g =
-                    ec::im_generator(p.curve, p.protocol.cipher, &self.s, t).map_err(map_err)?;
+                let g = match domain {
+                    PaceDomain::Ec(curve) => {
+                        ec::im_generator(curve, p.protocol.cipher, &self.s, t).map_err(map_err)?
+                    }
+                    PaceDomain::Dh(group) => dh_steps::integrated_generator(
+                        group,
+                        p.protocol.cipher,
+                        &self.s,
+                        t,
+                        DURING_MAP,
+                    )?,
+                };
                 (g, None)
             }
         };
-        let sk = ec::generate_private_key(p.curve, rng).map_err(map_err)?;
-        let pk = ec::public_key(p.curve, &sk, Some(&generator)).map_err(map_err)?;
+        let (sk, pk) = match p.domain {
+            PaceDomain::Ec(curve) => {
+                let sk = ec::generate_private_key(curve, rng).map_err(map_err)?;
+                let pk = ec::public_key(curve, &sk, Some(&generator)).map_err(map_err)?;
+                (sk, pk)
+            }
+            PaceDomain::Dh(group) => dh_steps::ephemeral_key(group, &generator, rng, DURING_MAP)?,
+        };
         let cmd = general_authenticate(false, &tlv::encode(0x83, &pk));
         Ok((
             PaceAwaitingKeyAgreement {
@@ -456,27 +509,35 @@ impl fmt::Debug for PaceAwaitingKeyAgreement {
 }
 
 impl PaceAwaitingKeyAgreement {
-    /// The mapped generator G' (uncompressed), for tests and diagnostics.
+    /// The mapped generator G' (uncompressed point; for DH g', p's length), for tests and
+    /// diagnostics.
     #[doc(hidden)]
     pub fn mapped_generator(&self) -> &[u8] {
         &self.generator
     }
 
-    /// Takes PK_PICC (DO'84'), checks it is a point of the curve different from PK_PCD,
-    /// computes K = x(SK_PCD · PK_PICC), KS_enc = KDF(K, 1), KS_mac = KDF(K, 2), and builds the
-    /// last GENERAL AUTHENTICATE `00 86 00 00 7C { 85 T_PCD }` with
-    /// `T_PCD = MAC(KS_mac, 7F49 { 06 OID, 86 PK_PICC })`.
+    /// Takes PK_PICC (DO'84'), checks it is a point of the curve (DH: 1 < Y < p-1 and
+    /// `Y^q = 1`) different from PK_PCD, computes K = x(SK_PCD · PK_PICC) (DH: `Y^x mod p`,
+    /// big-endian of p's length), KS_enc = KDF(K, 1), KS_mac = KDF(K, 2), and builds the last
+    /// GENERAL AUTHENTICATE `00 86 00 00 7C { 85 T_PCD }` with
+    /// `T_PCD = MAC(KS_mac, 7F49 { 06 OID, 86 PK_PICC })` (DH: DO'84').
     pub fn on_key_agreement(self, response: &Response) -> Result<(PaceAwaitingToken, Command)> {
         check_status(response, DURING_KA)?;
         let objects = dynamic_data(response, DURING_KA)?;
         let pk_picc = required(&objects, 0x84, DURING_KA)?;
         let p = self.inner.params;
-        ec::validate_point(p.curve, pk_picc).map_err(|e| ec_error(DURING_KA, e))?;
-        if bool::from(pk_picc.ct_eq(self.pk.as_slice())) {
-            return Err(malformed(DURING_KA, "chip ephemeral key equals ours"));
-        }
-        let k =
-            ec::ecdh_shared_x(p.curve, &self.sk, pk_picc).map_err(|e| ec_error(DURING_KA, e))?;
+        let k = match p.domain {
+            PaceDomain::Ec(curve) => {
+                ec::validate_point(curve, pk_picc).map_err(|e| ec_error(DURING_KA, e))?;
+                if bool::from(pk_picc.ct_eq(self.pk.as_slice())) {
+                    return Err(malformed(DURING_KA, "chip ephemeral key equals ours"));
+                }
+                ec::ecdh_shared_x(curve, &self.sk, pk_picc).map_err(|e| ec_error(DURING_KA, e))?
+            }
+            PaceDomain::Dh(group) => {
+                dh_steps::shared_secret(group, &self.sk, &self.pk, pk_picc, DURING_KA)?
+            }
+        };
         let ks_enc = crypto::kdf(&k, 1, p.protocol.cipher);
         let ks_mac = crypto::kdf(&k, 2, p.protocol.cipher);
         let t_pcd = auth_token(&p.protocol, &ks_mac, pk_picc)?;
@@ -553,7 +614,7 @@ impl PaceAwaitingToken {
         let sm = SecureMessaging::new(protocol.cipher, &self.ks_enc, &self.ks_mac, &ssc)?;
         let outcome = PaceOutcome {
             protocol,
-            curve: self.params.curve,
+            domain: self.params.domain,
             password: self.password,
             chip_ephemeral_public_key: self.pk_picc.clone(),
             chip_mapping_public_key: self.chip_mapping_key.clone(),
