@@ -30,7 +30,7 @@ use monid_core::rand::{RandomSource, SystemRandom};
 use monid_core::sm::Unprotected;
 use monid_core::transport::Transport;
 use monid_vchip::{
-    AID_EMRTD, Curve, FID_COM, PaceCipher, PaceConfig, PaceMapping, Profile, VirtualChip,
+    AID_EMRTD, Curve, DhGroup, FID_COM, PaceCipher, PaceConfig, PaceMapping, Profile, VirtualChip,
 };
 
 use crate::card::OpenPaceCard;
@@ -66,8 +66,19 @@ pub fn monid_terminal_params(combo: &Combo) -> Result<PaceParams, String> {
 /// A virtual chip profile (the CNIE, PACE-CAN only) offering exactly `combo` with `can`, or why
 /// monid-vchip cannot offer it.
 pub fn vchip_profile(combo: &Combo, can: &str) -> Result<Profile, String> {
-    if combo.protocol.key_agreement != KeyAgreement::Ecdh {
-        return Err("monid-vchip: no DH PACE".into());
+    if combo.protocol.key_agreement == KeyAgreement::Dh {
+        let group = DhGroup::from_parameter_id(combo.param_id)
+            .ok_or_else(|| format!("monid-vchip: no DH group {}", combo.param_id))?;
+        let profile = Profile::cnie_td1().with_can(can);
+        return match (combo.mapping(), combo.cipher()) {
+            (_, SmCipher::Des3) => Err("monid-vchip: no DH PACE with 3DES (AES only)".into()),
+            (Mapping::Generic, c) => Ok(profile.with_pace_dh(group, c.key_len())),
+            (Mapping::Integrated, SmCipher::Aes128) => Ok(profile.with_pace_dh_im(group)),
+            (Mapping::Integrated, _) => {
+                Err("monid-vchip: DH integrated mapping with AES-128 only".into())
+            }
+            (Mapping::ChipAuthentication, _) => Err("no DH chip authentication mapping".into()),
+        };
     }
     let mapping = match combo.mapping() {
         Mapping::Generic => PaceMapping::Generic,

@@ -2,7 +2,8 @@
 //! `OPENPACE_RUNS`, default 1000). Every combination of `Combo::all()` is either run, reported
 //! `skipped: <combo>: <reason>` (a side cannot do it), or reported `incompatible: <combo>:
 //! <reason>` (OpenPACE runs it with itself but not as ICAO 9303-11 says; a few runs must all
-//! fail). Run with `--nocapture` to see the per-combination lines.
+//! fail). Run with `--nocapture` to see the per-combination lines; `OPENPACE_FILTER=DH-GM`
+//! runs only the combinations whose label contains the text.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -59,6 +60,11 @@ fn seed() -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x6D6F_6E69_6401)
+}
+
+/// `OPENPACE_FILTER`: run only the combinations whose label contains it (e.g. `DH-GM`).
+fn selected(combo: &Combo) -> bool {
+    std::env::var("OPENPACE_FILTER").map_or(true, |f| combo.label().contains(&f))
 }
 
 /// Runs `run` N times for `combo` and records the result line.
@@ -126,6 +132,9 @@ fn openpace_card_vs_monid_terminal() {
     let mut rng = SplitMix(seed());
     let mut t = Tally::default();
     for (index, combo) in Combo::all().into_iter().enumerate() {
+        if !selected(&combo) {
+            continue;
+        }
         if let Some(reason) = openpace_limitation(&combo) {
             t.skip(dir, &combo, reason);
             continue;
@@ -171,6 +180,9 @@ fn monid_vchip_vs_openpace_terminal() {
     let mut rng = SplitMix(seed() ^ 0xFFFF);
     let mut t = Tally::default();
     for (index, combo) in Combo::all().into_iter().enumerate() {
+        if !selected(&combo) {
+            continue;
+        }
         if let Some(reason) = openpace_limitation(&combo) {
             t.skip(dir, &combo, reason);
             continue;
