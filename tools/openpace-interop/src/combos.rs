@@ -120,3 +120,24 @@ pub fn openpace_nonconformant(combo: &Combo) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// Combinations where OpenPACE 1.1.2 and monid differ on leading zero bytes, so that about 1 run
+/// in 100 fails (both directions, observed over 1000 runs per combination): DH, where OpenPACE
+/// drops a leading zero of the public value Y in the token input (a PK_PCD starting with 00
+/// makes monid reject OpenPACE's T_PICC) and of the shared secret K (6300 on the token with no
+/// zero in either public value), while monid keeps Y and K at the length of p. The tests
+/// tolerate at most [`MAX_DIVERGENT_PER_MILLE`] failing runs per thousand for these, count them
+/// separately, and report them.
+pub fn leading_zero_divergence(combo: &Combo) -> Option<&'static str> {
+    match combo.protocol.key_agreement {
+        monid_core::pace::params::KeyAgreement::Dh => Some(
+            "OpenPACE drops leading zero bytes of the DH public value in the token input and of \
+             the shared secret K (BN_bn2bin); monid keeps them at the length of p",
+        ),
+        monid_core::pace::params::KeyAgreement::Ecdh => None,
+    }
+}
+
+/// Failing runs per thousand tolerated for [`leading_zero_divergence`] combinations (expected
+/// about 12: three values, each starting with 00 once in 256).
+pub const MAX_DIVERGENT_PER_MILLE: u64 = 30;

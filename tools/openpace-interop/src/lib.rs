@@ -131,10 +131,20 @@ pub fn monid_terminal_vs_openpace_card(
     let (state, cmd) = state.on_nonce(&r, rng).map_err(e("nonce"))?;
     let r = monid_send(card, &cmd)?;
     let (state, cmd) = state.on_mapping(&r, rng).map_err(e("mapping"))?;
+    // Public values as sent: the terminal's (in its command) and the chip's (in its answer),
+    // named in a failure (their lengths and whether they start with a zero byte).
+    let pk_pcd = apdu::dynamic_object(&cmd.data, 0x83).unwrap_or_default();
     let r = monid_send(card, &cmd)?;
-    let (state, cmd) = state.on_key_agreement(&r).map_err(e("key agreement"))?;
+    let pk_picc = apdu::dynamic_object(&r.data, 0x84).unwrap_or_default();
+    let shape = |k: &[u8]| format!("{} bytes, first {:02X}", k.len(), k.first().unwrap_or(&0));
+    let keys = format!("(PK_PCD {}; PK_PICC {})", shape(&pk_pcd), shape(&pk_picc));
+    let (state, cmd) = state
+        .on_key_agreement(&r)
+        .map_err(|err| format!("monid terminal key agreement: {err} {keys}"))?;
     let r = monid_send(card, &cmd)?;
-    let (mut sm, outcome) = state.finish(&r).map_err(e("mutual authentication"))?;
+    let (mut sm, outcome) = state
+        .finish(&r)
+        .map_err(|err| format!("monid terminal mutual authentication: {err} {keys}"))?;
     if outcome.protocol != combo.protocol {
         return Err("outcome names another protocol".into());
     }

@@ -14,7 +14,10 @@
 use std::time::Instant;
 
 use monid_openpace_interop::card::OpenPaceCard;
-use monid_openpace_interop::combos::{Combo, openpace_limitation, openpace_nonconformant};
+use monid_openpace_interop::combos::{
+    Combo, MAX_DIVERGENT_PER_MILLE, leading_zero_divergence, openpace_limitation,
+    openpace_nonconformant,
+};
 use monid_openpace_interop::{
     OpenPaceTerminal, SplitMix, monid_terminal_params, monid_terminal_vs_openpace_card,
     openpace_self_test_cached, openpace_terminal_vs_vchip, runs_per_combo, terminal, vchip_profile,
@@ -31,6 +34,7 @@ struct Tally {
     failures: u64,
     skipped: u32,
     incompatible: u32,
+    divergent: u64,
     lines: Vec<String>,
 }
 
@@ -44,10 +48,11 @@ impl Tally {
 
     fn summary(&self, dir: &str, started: Instant) {
         println!(
-            "{dir} summary: combos={} runs={} failures={} skipped={} incompatible={} wall={:.1}s",
+            "{dir} summary: combos={} runs={} failures={} divergent={} skipped={} incompatible={} wall={:.1}s",
             self.combos,
             self.runs,
             self.failures,
+            self.divergent,
             self.skipped,
             self.incompatible,
             started.elapsed().as_secs_f64()
@@ -108,16 +113,30 @@ fn run_combo(
     for i in 0..n {
         if let Err(e) = run(i) {
             failures += 1;
+            if std::env::var_os("OPENPACE_VERBOSE").is_some() {
+                println!("{dir} {}: run {i} failed: {e}", combo.label());
+            }
             first.get_or_insert(format!("run {i}: {e}"));
         }
     }
     t.combos += 1;
     t.runs += u64::from(n);
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    if let Some(reason) = leading_zero_divergence(combo)
+        && failures * 1000 <= u64::from(n) * MAX_DIVERGENT_PER_MILLE
+    {
+        t.divergent += failures;
+        println!(
+            "{dir} {}: runs={n} failures=0 divergent={failures} ({ms:.0} ms): {reason}{}",
+            combo.label(),
+            first.map(|f| format!("; first: {f}")).unwrap_or_default()
+        );
+        return;
+    }
     t.failures += failures;
     println!(
-        "{dir} {}: runs={n} failures={failures} ({:.0} ms){}",
+        "{dir} {}: runs={n} failures={failures} ({ms:.0} ms){}",
         combo.label(),
-        start.elapsed().as_secs_f64() * 1000.0,
         first
             .map(|f| format!(" first failure: {f}"))
             .unwrap_or_default()
