@@ -24,6 +24,10 @@ use monid_openpace_interop::{
 };
 use monid_vchip::VirtualChip;
 
+/// Divergent runs always tolerated for a [`leading_zero_divergence`] combination, whatever N
+/// (about 1.2 % of runs diverge: at N = 50, more than 5 happens about once in 30 000).
+const MIN_DIVERGENT_ALLOWED: u64 = 5;
+
 /// Runs of a non-conformant combination (each must fail).
 const INCOMPATIBLE_RUNS: u32 = 3;
 
@@ -123,7 +127,7 @@ fn run_combo(
     t.runs += u64::from(n);
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     if let Some(reason) = leading_zero_divergence(combo)
-        && failures * 1000 <= u64::from(n) * MAX_DIVERGENT_PER_MILLE
+        && failures <= (u64::from(n) * MAX_DIVERGENT_PER_MILLE / 1000).max(MIN_DIVERGENT_ALLOWED)
     {
         t.divergent += failures;
         println!(
