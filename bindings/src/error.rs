@@ -143,10 +143,10 @@ pub enum TransportError {
     #[error("cancelled by the platform")]
     Cancelled,
     /// Any other I/O failure; the message must not contain APDU data.
-    #[error("I/O failure: {message}")]
+    #[error("I/O failure: {reason}")]
     Io {
-        /// What failed.
-        message: String,
+        /// What failed (`reason`, not `message`: Kotlin exceptions already have a `message`).
+        reason: String,
     },
     /// The transport threw an exception it does not declare (a bug in the app's transport).
     #[error("transport callback failed unexpectedly: {reason}")]

@@ -99,7 +99,7 @@ impl monid_core::Transport for Adapter {
                 TransportError::TagLost => T::TagLost,
                 TransportError::Timeout => T::Timeout,
                 TransportError::Cancelled => T::Cancelled,
-                TransportError::Io { message } => T::Other(short(&message)),
+                TransportError::Io { reason } => T::Other(short(&reason)),
                 TransportError::Unexpected { reason } => {
                     let msg = format!("transport callback failed unexpectedly: {reason}");
                     self.unexpected = Some(reason);

@@ -86,7 +86,7 @@ impl VirtualCard {
             monid_core::TransportError::Timeout => TransportError::Timeout,
             monid_core::TransportError::Cancelled => TransportError::Cancelled,
             other => TransportError::Io {
-                message: other.to_string(),
+                reason: other.to_string(),
             },
         })
     }
