@@ -33,10 +33,17 @@ bytes=$(stat -c %s "$stripped")
 echo "libmonid.so ($profile, features=$features, $(uname -m), stripped): $bytes bytes ($(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1048576 }') MiB)"
 size -A "$stripped" | awk 'NR > 2 && $2 > 65536 && $1 != "Total" { printf "  section %-20s %8d bytes\n", $1, $2 }'
 echo "  largest crates by symbol size (nm, demangled; approximate):"
-nm --size-sort -S -C "$lib" 2>/dev/null \
-    | awk '{ size = strtonum("0x" $2); name = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", name);
-             crate = name; gsub(/^[<&*( ]+/, "", crate);
-             if (match(crate, /^[A-Za-z0-9_]+::/)) crate = substr(crate, 1, RLENGTH - 2); else crate = "(other)";
-             tot[crate] += size; all += size }
-           END { for (c in tot) printf "%10d  %5.1f%%  %s\n", tot[c], 100 * tot[c] / all, c }' \
-    | sort -rn | head -15 | sed 's/^/  /'
+nm --size-sort -S -C "$lib" 2>/dev/null | python3 -c '
+import re, sys, collections
+tot = collections.Counter()
+for line in sys.stdin:
+    parts = line.rstrip("\n").split(" ", 3)
+    if len(parts) < 4:
+        continue
+    size, name = int(parts[1], 16), parts[3].lstrip("<&*( ")
+    m = re.match(r"([A-Za-z0-9_]+)::", name)
+    tot[m.group(1) if m else "(other)"] += size
+total = sum(tot.values()) or 1
+for crate, size in tot.most_common(15):
+    print("  %10d  %5.1f%%  %s" % (size, 100 * size / total, crate))
+'
