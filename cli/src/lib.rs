@@ -5,7 +5,7 @@
 //! summary ([`summary`]), the progress bar ([`progress`]), the redacted APDU trace ([`trace`]),
 //! the glue to the core's reader ([`session`]), the exit codes ([`exit`]), passive
 //! authentication's trust loading ([`trust`]), rendering ([`verify`]) and clock ([`clock`]),
-//! and the file inspector ([`inspect`]).
+//! the file inspector ([`inspect`]), and sealed key files ([`keyfile`]).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -13,6 +13,7 @@
 pub mod clock;
 pub mod exit;
 pub mod inspect;
+pub mod keyfile;
 pub mod keys;
 pub mod output;
 pub mod pcsc;

@@ -13,6 +13,11 @@
 
 use crate::transport::CancelToken;
 
+pub mod seal;
+pub mod software;
+
+pub use software::SoftwareKeyStore;
+
 /// Options for a new key. A requirement that cannot be met is an error, never a downgrade.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct KeyOptions {
