@@ -5,7 +5,7 @@
 //! summary ([`summary`]), the progress bar ([`progress`]), the redacted APDU trace ([`trace`]),
 //! the glue to the core's reader ([`session`]), the exit codes ([`exit`]), passive
 //! authentication's trust loading ([`trust`]), rendering ([`verify`]) and clock ([`clock`]),
-//! the file inspector ([`inspect`]), and sealed key files ([`keyfile`]).
+//! the file inspector ([`inspect`]), sealed key files ([`keyfile`]) and QR challenges ([`qr`]).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -18,6 +18,7 @@ pub mod keys;
 pub mod output;
 pub mod pcsc;
 pub mod progress;
+pub mod qr;
 pub mod session;
 pub mod summary;
 pub mod trace;

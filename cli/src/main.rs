@@ -82,6 +82,96 @@ enum Command {
     /// fails.
     #[command(after_long_help = SECRETS_HELP, after_help = SECRETS_HELP)]
     Probe(ReadArgs),
+    /// QR challenges: issue one as a relying party, or scan and verify one as the phone would.
+    #[command(subcommand)]
+    Qr(QrCommand),
+}
+
+const QR_HELP: &str = "\
+Claims (--claims, comma-separated CLAIM[:LEVEL], LEVEL chip (default) or device):
+  names, birth_date, age_over_18, age_over_21, nationality, document_number, document_expiry,
+  address, photo (chip only).
+Assurance (--assurance, comma-separated): chip_read, chip_genuine, face_match.
+
+Exit codes of `qr scan`: 0 verified (clock outcome printed; advisory unless --strict),
+  8 challenge refused (unknown relying party, bad signature, malformed, unsupported, too long,
+  expired or not yet valid with --strict), 2 usage or unreadable input, 1 other error.";
+
+#[derive(Subcommand, Debug)]
+enum QrCommand {
+    /// Issue a signed challenge as a relying party and render it as a QR code.
+    #[command(after_long_help = QR_HELP, after_help = QR_HELP)]
+    Issue(QrIssueArgs),
+    /// Verify a challenge (PNG of a QR code, a file with its text, or the text itself).
+    #[command(after_long_help = QR_HELP, after_help = QR_HELP)]
+    Scan(QrScanArgs),
+}
+
+#[derive(Args, Debug)]
+struct QrIssueArgs {
+    /// The relying party's signing key (PEM: PKCS#8 PRIVATE KEY or EC PRIVATE KEY, P-256).
+    #[arg(long, value_name = "KEY.pem")]
+    rp_key: PathBuf,
+    /// The relying party's certificate (PEM; further certificates in it form the chain).
+    #[arg(long, value_name = "CERT.pem")]
+    rp_cert: PathBuf,
+    /// Intermediate certificates (PEM) appended to the chain (repeatable).
+    #[arg(long, value_name = "CERT.pem")]
+    chain: Vec<PathBuf>,
+    /// Requested claims, e.g. names:chip,age_over_18:device.
+    #[arg(long, value_name = "LIST")]
+    claims: String,
+    /// Shown on the phone's consent screen (at most 128 bytes).
+    #[arg(long)]
+    purpose: String,
+    /// Where the phone POSTs its receipt (https only).
+    #[arg(long, value_name = "URI")]
+    response_uri: String,
+    /// Assurance required.
+    #[arg(long, value_name = "LIST", default_value = "chip_read")]
+    assurance: String,
+    /// Lifetime in seconds (at most 900).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    lifetime: u64,
+    /// Compact form: the certificate's SHA-256 (x5t) instead of the certificate (x5chain); the
+    /// phone must have the certificate cached.
+    #[arg(long)]
+    compact: bool,
+    /// Write the QR code: FILE.png or FILE.svg.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Also print the QR code as text (Unicode blocks) on stdout.
+    #[arg(long)]
+    text: bool,
+    /// Write the ephemeral private key (the relying party decrypts the answer with it; PEM,
+    /// mode 0600) to FILE. Without it the key is discarded.
+    #[arg(long, value_name = "FILE")]
+    ephemeral_out: Option<PathBuf>,
+    /// Issue at this time instead of the system clock: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct QrScanArgs {
+    /// FILE.png, a file holding the QR text, or the QR text (MC1:...).
+    input: String,
+    /// A relying-party trust anchor (PEM or DER; repeatable).
+    #[arg(long, value_name = "ANCHOR.pem", required = true)]
+    rp_anchor: Vec<PathBuf>,
+    /// A cached relying-party or intermediate certificate (PEM or DER; repeatable); needed for
+    /// compact challenges.
+    #[arg(long, value_name = "CERT.pem")]
+    rp_cert: Vec<PathBuf>,
+    /// Scan at this time instead of the system clock: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// Clock skew tolerated, seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    skew: u64,
+    /// Refuse an expired or not-yet-valid challenge instead of warning.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Args, Debug, Default)]
@@ -624,6 +714,118 @@ fn inspect_command(args: InspectArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
+fn unix_now(at: Option<&str>) -> Result<u64, CliError> {
+    let t = match at {
+        Some(a) => clock::parse_at(a).map_err(|e| CliError::new(exit::USAGE, e))?,
+        None => clock::system_now(),
+    };
+    u64::try_from(t.0).map_err(|_| CliError::new(exit::USAGE, "time before 1970"))
+}
+
+fn qr_issue(args: QrIssueArgs) -> Result<u8, CliError> {
+    use monid_core::challenge::{self, ChallengeRequest, Form, RpSigner};
+    let usage = |e: String| CliError::new(exit::USAGE, e);
+    let key = Zeroizing::new(read_input(&args.rp_key)?);
+    let mut chain = read_input(&args.rp_cert)?;
+    for c in &args.chain {
+        chain.push(b'\n');
+        chain.extend(read_input(c)?);
+    }
+    let signer = RpSigner::from_pem(&key, &chain).map_err(|e| usage(e.to_string()))?;
+    let (ephemeral_pem, rp_key) = monid_cli::qr::ephemeral_key()?;
+    let request = ChallengeRequest {
+        purpose: args.purpose.clone(),
+        claims: monid_cli::qr::parse_claims(&args.claims).map_err(usage)?,
+        assurance: monid_cli::qr::parse_assurance(&args.assurance).map_err(usage)?,
+        response_uri: args.response_uri.clone(),
+        lifetime_secs: args.lifetime,
+        rp_key,
+    };
+    let form = if args.compact {
+        Form::Compact
+    } else {
+        Form::Full
+    };
+    let now = unix_now(args.at.as_deref())?;
+    let issued = challenge::issue(
+        &signer,
+        &request,
+        form,
+        now,
+        &mut monid_core::rand::SystemRandom,
+    )
+    .map_err(|e| usage(e.to_string()))?;
+    let qr = monid_core::qr::Qr::new(&issued.qr_text)
+        .map_err(|e| CliError::new(exit::OTHER, e.to_string()))?;
+    if let Some(out) = &args.out {
+        let ext = out
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let bytes = match ext.as_deref() {
+            Some("png") => monid_cli::qr::png_qr(&qr, 6)?,
+            Some("svg") => qr.render_svg(6).into_bytes(),
+            _ => {
+                return Err(usage(format!(
+                    "{}: expected a .png or .svg file",
+                    out.display()
+                )));
+            }
+        };
+        std::fs::write(out, bytes)
+            .map_err(|e| CliError::new(exit::OTHER, format!("{}: {e}", out.display())))?;
+    }
+    if let Some(path) = &args.ephemeral_out {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| usage(format!("{}: not a file name", path.display())))?;
+        output::write_private(
+            dir.unwrap_or(std::path::Path::new(".")),
+            name,
+            ephemeral_pem.as_bytes(),
+        )
+        .map_err(|e| CliError::new(exit::OTHER, e.to_string()))?;
+    }
+    let mut text = monid_cli::qr::issue_summary(&issued, &qr.info());
+    if args.text {
+        text.push('\n');
+        text.push_str(&qr.render_text(false));
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::new(exit::OTHER, format!("writing to stdout: {e}")))?;
+    Ok(exit::OK)
+}
+
+fn qr_scan(args: QrScanArgs) -> Result<u8, CliError> {
+    use monid_core::challenge;
+    let input = monid_cli::qr::read_scan_input(&args.input)?;
+    let trust = monid_cli::qr::load_trust(&args.rp_anchor, &args.rp_cert)?;
+    let now = unix_now(args.at.as_deref())?;
+    let scanned = if args.strict {
+        challenge::scan_strict(&input, &trust, now, args.skew)
+    } else {
+        challenge::scan(&input, &trust, now, args.skew)
+    };
+    let scanned = scanned.map_err(|e| {
+        CliError::new(
+            monid_cli::qr::CHALLENGE_REJECTED,
+            format!("challenge refused: {e}"),
+        )
+    })?;
+    let text = monid_cli::qr::scan_summary(&scanned);
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::new(exit::OTHER, format!("writing to stdout: {e}")))?;
+    Ok(exit::OK)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -633,6 +835,8 @@ fn main() -> ExitCode {
         Command::Pa(args) => pa_command(args),
         Command::Inspect(args) => inspect_command(args),
         Command::Probe(args) => probe_command(args),
+        Command::Qr(QrCommand::Issue(args)) => qr_issue(args),
+        Command::Qr(QrCommand::Scan(args)) => qr_scan(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
