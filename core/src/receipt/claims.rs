@@ -115,6 +115,27 @@ fn yyyymmdd(s: &str) -> Option<CivilDate> {
     )
 }
 
+/// `YYYY-MM-DD` to a date.
+fn iso_date(s: &str) -> Option<CivilDate> {
+    let b = s.as_bytes();
+    let shape = b.iter().enumerate().all(|(i, c)| {
+        if i == 4 || i == 7 {
+            *c == b'-'
+        } else {
+            c.is_ascii_digit()
+        }
+    });
+    if b.len() != 10 || !shape {
+        return None;
+    }
+    let n = |r: core::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u16>().ok());
+    CivilDate::new(
+        n(0..4)?,
+        u8::try_from(n(5..7)?).ok()?,
+        u8::try_from(n(8..10)?).ok()?,
+    )
+}
+
 impl AssertedValues {
     /// The values of a read document: names, nationality, document number and dates from the
     /// MRZ (two-digit years resolved against `today`), the full date of birth from DG11 when
@@ -136,6 +157,27 @@ impl AssertedValues {
             v.address = dg11.permanent_address.as_ref().map(|a| icao_text(a));
         }
         v
+    }
+
+    /// The values an enrolment record vouches for (dates `YYYY-MM-DD`; a malformed date is
+    /// treated as absent).
+    pub fn from_enrolment(claims: &crate::enrolment::EnrolmentClaims) -> AssertedValues {
+        let z = |s: &Option<String>| s.as_ref().map(|v| Zeroizing::new(v.clone()));
+        AssertedValues {
+            primary: claims
+                .names
+                .as_ref()
+                .map(|n| Zeroizing::new(n.primary.clone())),
+            secondary: claims
+                .names
+                .as_ref()
+                .map(|n| Zeroizing::new(n.secondary.clone())),
+            birth_date: claims.birth_date.as_deref().and_then(iso_date),
+            nationality: z(&claims.nationality),
+            document_number: z(&claims.document_number),
+            document_expiry: claims.document_expiry.as_deref().and_then(iso_date),
+            address: z(&claims.address),
+        }
     }
 
     /// The device-asserted value of `claim` on `as_of` (the Africa/Casablanca date), or `None`

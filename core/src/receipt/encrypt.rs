@@ -255,8 +255,10 @@ pub fn parse_envelope(bytes: &[u8]) -> Result<Envelope, ReceiptError> {
 
 /// Opens an envelope with the relying party's ephemeral private scalar (the one whose public
 /// key the challenge carried) and the challenge bytes exactly as issued; returns the signed
-/// receipt (COSE_Sign1 bytes, not yet parsed or verified). A wrong key, a different challenge
-/// or any tampering gives [`ReceiptError::DecryptionFailed`]. Pure: no clock, no state (the
+/// receipt (COSE_Sign1 bytes, not yet parsed or verified). The envelope's nonce must be the
+/// challenge's ([`ReceiptError::Malformed`] otherwise); a wrong key, a different challenge or
+/// any tampering with E_D or the ciphertext gives [`ReceiptError::DecryptionFailed`]. The
+/// challenge's signature is not checked here (the relying party issued it). Pure: no clock, no state (the
 /// verifier checks the nonce against its store and the receipt's contents).
 pub fn open_envelope(
     envelope: &[u8],
@@ -264,11 +266,28 @@ pub fn open_envelope(
     challenge_bytes: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, ReceiptError> {
     let env = parse_envelope(envelope)?;
+    // The envelope's nonce is outside the AEAD (it is the relying party's lookup key): check it
+    // against the challenge, whose digest the encryption binds.
+    let sign1 = cose::parse_sign1(challenge_bytes, crate::challenge::MAX_CHALLENGE_LEN)?;
+    let payload = sign1
+        .payload
+        .as_deref()
+        .ok_or(ReceiptError::Malformed("challenge payload"))?;
+    let challenge = crate::challenge::Challenge::from_cbor(payload)
+        .map_err(|_| ReceiptError::Malformed("challenge"))?;
+    if challenge.nonce != env.nonce {
+        return Err(ReceiptError::Malformed(
+            "envelope nonce is not the challenge's",
+        ));
+    }
     let (_, rp_compressed) = public_of(rp_ephemeral_private)?;
     let rp_key: [u8; 33] = rp_compressed
         .as_slice()
         .try_into()
         .map_err(|_| ReceiptError::Internal("RP key encoding"))?;
+    if rp_key != challenge.rp_key {
+        return Err(ReceiptError::DecryptionFailed);
+    }
     let z = ecdh(rp_ephemeral_private, &env.device_ephemeral)?;
     let digest: [u8; 32] = Sha256::digest(challenge_bytes).into();
     let transcript = transcript_bytes(&digest, &env.device_ephemeral, &rp_key)?;

@@ -191,37 +191,28 @@ pub fn handle_qr_text(nonce: &[u8; 16]) -> String {
     format!("{HANDLE_QR_PREFIX}{}", crate::base45::encode(nonce))
 }
 
-/// The digest EF.SOD lists for DG2: the hash algorithm's name and the value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Dg2Digest {
-    /// "sha256", "sha1", "sha224", "sha384" or "sha512".
-    pub algorithm: String,
-    /// The hash value.
-    pub digest: Vec<u8>,
-}
+pub use crate::enrolment::Dg2Digest;
 
-impl Dg2Digest {
-    /// DG2's hash as listed in the document's EF.SOD (the LDSSecurityObject the issuer signed).
-    pub fn from_document(doc: &Document) -> Result<Dg2Digest, ReceiptError> {
-        let sod = doc
-            .sod
-            .as_ref()
-            .ok_or(ReceiptError::MissingInput("EF.SOD (for the DG2 digest)"))?;
-        let sd = crate::pki::cms::parse_signed_data(&sod.cms)
-            .map_err(|_| ReceiptError::Malformed("EF.SOD SignedData"))?;
-        let so = crate::pki::ldsso::parse_lds_security_object(&sd.econtent)
-            .map_err(|_| ReceiptError::Malformed("EF.SOD LDSSecurityObject"))?;
-        let algorithm = hash_name(&so.hash_algorithm_oid)
-            .ok_or(ReceiptError::Unsupported("EF.SOD hash algorithm"))?;
-        let digest = so
-            .hash_of(2)
-            .ok_or(ReceiptError::MissingInput("DG2 hash in EF.SOD"))?
-            .to_vec();
-        Ok(Dg2Digest {
-            algorithm: algorithm.to_owned(),
-            digest,
-        })
-    }
+/// DG2's hash as listed in the document's EF.SOD (the LDSSecurityObject the issuer signed).
+pub fn dg2_digest_of(doc: &Document) -> Result<Dg2Digest, ReceiptError> {
+    let sod = doc
+        .sod
+        .as_ref()
+        .ok_or(ReceiptError::MissingInput("EF.SOD (for the DG2 digest)"))?;
+    let sd = crate::pki::cms::parse_signed_data(&sod.cms)
+        .map_err(|_| ReceiptError::Malformed("EF.SOD SignedData"))?;
+    let so = crate::pki::ldsso::parse_lds_security_object(&sd.econtent)
+        .map_err(|_| ReceiptError::Malformed("EF.SOD LDSSecurityObject"))?;
+    let algorithm = hash_name(&so.hash_algorithm_oid)
+        .ok_or(ReceiptError::Unsupported("EF.SOD hash algorithm"))?;
+    let digest = so
+        .hash_of(2)
+        .ok_or(ReceiptError::MissingInput("DG2 hash in EF.SOD"))?
+        .to_vec();
+    Ok(Dg2Digest {
+        algorithm: algorithm.to_owned(),
+        digest,
+    })
 }
 
 fn hash_name(oid: &str) -> Option<&'static str> {
@@ -266,7 +257,7 @@ pub struct ReceiptBuilder<'a> {
     document: Option<&'a Document>,
     face: Option<(FaceMatchResult, [u8; 32])>,
     dg2_digest: Option<Dg2Digest>,
-    asserted: Option<(&'a AssertedValues, [u8; 32])>,
+    asserted: Option<(AssertedValues, [u8; 32])>,
 }
 
 impl core::fmt::Debug for ReceiptBuilder<'_> {
@@ -314,8 +305,21 @@ impl<'a> ReceiptBuilder<'a> {
 
     /// The enrolled values device-asserted claims are derived from, and the enrolment id
     /// (SHA-256 of the signed enrolment record).
-    pub fn enrolment(mut self, values: &'a AssertedValues, enrolment_id: [u8; 32]) -> Self {
-        self.asserted = Some((values, enrolment_id));
+    pub fn enrolment(mut self, values: &AssertedValues, enrolment_id: [u8; 32]) -> Self {
+        self.asserted = Some((values.clone(), enrolment_id));
+        self
+    }
+
+    /// The verified enrolment record device-asserted claims rest on: its claims, its id, and
+    /// its DG2 digest (used for a face match when no document is given).
+    pub fn enrolled(mut self, enrolment: &crate::enrolment::VerifiedEnrolment) -> Self {
+        self.asserted = Some((
+            AssertedValues::from_enrolment(&enrolment.record.claims),
+            enrolment.id,
+        ));
+        if self.dg2_digest.is_none() {
+            self.dg2_digest = Some(enrolment.record.dg2_digest.clone());
+        }
         self
     }
 
@@ -355,7 +359,7 @@ impl<'a> ReceiptBuilder<'a> {
                 Level::ChipVerifiable => Value::Null,
                 Level::DeviceAsserted => {
                     any_asserted = true;
-                    let (values, _) = self.asserted.ok_or(ReceiptError::MissingInput(
+                    let (values, _) = self.asserted.as_ref().ok_or(ReceiptError::MissingInput(
                         "enrolment (device-asserted claims)",
                     ))?;
                     let as_of = as_of.ok_or(ReceiptError::MissingInput(
@@ -377,6 +381,7 @@ impl<'a> ReceiptBuilder<'a> {
         if any_asserted {
             let (_, id) = self
                 .asserted
+                .as_ref()
                 .ok_or(ReceiptError::MissingInput("enrolment id"))?;
             map.push((int(10), Value::Bytes(id.to_vec())));
         }
@@ -394,7 +399,7 @@ impl<'a> ReceiptBuilder<'a> {
             .ok_or(ReceiptError::MissingInput("face-match result"))?;
         result.validate().map_err(ReceiptError::Malformed)?;
         let dg2 = match self.document {
-            Some(doc) => Dg2Digest::from_document(doc)?,
+            Some(doc) => dg2_digest_of(doc)?,
             None => self.dg2_digest.clone().ok_or(ReceiptError::MissingInput(
                 "DG2 digest (document or enrolment)",
             ))?,

@@ -1037,3 +1037,76 @@ fn wire_vectors_are_stable() {
         eprintln!("{}: {}", c["name"], c["sizes"]);
     }
 }
+
+/// Device-asserted claims and a face match without a tap, backed by an enrolment record made
+/// by `enrolment::enrol` from the virtual CNIE: the values come from the record, the DG2 digest
+/// too, and `enrolment_id` is the record's id.
+#[test]
+fn enrolment_backed_receipt() {
+    let doc = cnie_document(None);
+    let today = CivilDate::new(2025, 11, 25).unwrap();
+    let signed =
+        crate::enrolment::enrol(&doc, &keys(), "device", today, NOW, &CancelToken::new()).unwrap();
+    let verified = crate::enrolment::parse_and_verify(signed.as_bytes()).unwrap();
+    let case = Case::new(
+        &[
+            (Claim::Names, Level::DeviceAsserted),
+            (Claim::AgeOver18, Level::DeviceAsserted),
+            (Claim::DocumentExpiry, Level::DeviceAsserted),
+        ],
+        ASSURANCE_FACE_MATCH,
+    );
+    let receipt = ReceiptBuilder::new(case.input(), NOW)
+        .enrolled(&verified)
+        .face(face_result(), b"live")
+        .sign(&keys(), "device", &CancelToken::new())
+        .unwrap();
+    let r = parse_receipt(&receipt).unwrap();
+    r.verify_signature().unwrap();
+    assert_eq!(r.enrolment_id, Some(signed.enrolment_id()));
+    assert!(r.chip.is_none());
+    assert_eq!(r.face.unwrap().dg2_digest, verified.record.dg2_digest);
+    let expected = AssertedValues::from_enrolment(&verified.record.claims);
+    let as_of = CivilDate::new(2025, 11, 25).unwrap();
+    for (entry, claim) in
+        r.claims
+            .iter()
+            .zip([Claim::Names, Claim::AgeOver18, Claim::DocumentExpiry])
+    {
+        assert_eq!(entry.claim, claim);
+        assert_eq!(Some(entry.value.clone()), expected.value(claim, as_of));
+    }
+}
+
+/// A bit flip in every byte of a signed receipt and of an envelope (bit `i % 8` of byte `i`) is
+/// refused, or (receipt) still fails signature verification; nothing panics.
+#[test]
+fn bit_flips_never_pass() {
+    let case = Case::new(&[(Claim::Names, Level::DeviceAsserted)], 0);
+    let values = asserted_values();
+    let b = ReceiptBuilder::new(case.input(), NOW).enrolment(&values, [1; 32]);
+    let signed = b.sign(&keys(), "device", &CancelToken::new()).unwrap();
+    let env = b
+        .seal(
+            &keys(),
+            "device",
+            &CancelToken::new(),
+            &mut FixedRandom::new(vec![3; 32]),
+        )
+        .unwrap();
+    for i in 0..signed.len() {
+        let mut m = signed.to_vec();
+        m[i] ^= 1 << (i % 8);
+        if let Ok(r) = parse_receipt(&m) {
+            assert!(r.verify_signature().is_err(), "bit {i} of the receipt");
+        }
+    }
+    for i in 0..env.len() {
+        let mut m = env.clone();
+        m[i] ^= 1 << (i % 8);
+        assert!(
+            open_envelope(&m, &case.rp_private, &case.challenge).is_err(),
+            "bit {i}"
+        );
+    }
+}
