@@ -892,17 +892,17 @@ fn verify_chain(
         ));
     }
     let mut current = leaf;
+    let mut reason = "no chain to a relying-party trust anchor";
     for _ in 0..=MAX_CHAIN_LEN {
         for anchor in &trust.anchors {
             if anchor.subject().eq_as_set(current.issuer())
                 && current.verify_signed_by_cert(anchor).is_ok()
             {
-                if !cert_time_ok(anchor, now) || !is_ca_for_signing(anchor) {
-                    return Err(ScanError::UnknownRelyingParty(
-                        "trust anchor not valid or not a CA",
-                    ));
+                if cert_time_ok(anchor, now) && is_ca_for_signing(anchor) {
+                    return Ok(());
                 }
-                return Ok(());
+                // Another anchor (a renewed one) may still fit.
+                reason = "trust anchor not valid at the scan time or not a CA";
             }
         }
         let next = extra.iter().chain(trust.directory()).find(|c| {
@@ -917,9 +917,7 @@ fn verify_chain(
             None => break,
         }
     }
-    Err(ScanError::UnknownRelyingParty(
-        "no chain to a relying-party trust anchor",
-    ))
+    Err(ScanError::UnknownRelyingParty(reason))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -570,17 +570,16 @@ impl<'a> Decoder<'a> {
             5 => {
                 let n = self.len(arg)?;
                 let mut entries: Vec<(Value, Value)> = Vec::with_capacity(n);
-                let mut keys: Vec<&'a [u8]> = Vec::with_capacity(n);
+                // Keys compared by value (their deterministic encoding), so that `1` and a
+                // non-shortest `0x18 0x01` are the same key.
+                let mut keys = std::collections::BTreeSet::new();
                 for _ in 0..n {
-                    let before = self.input;
                     let k = self.item(depth + 1)?;
-                    let key_bytes = before
-                        .get(..before.len() - self.input.len())
-                        .ok_or(CoseError::Malformed("CBOR map key"))?;
-                    if keys.contains(&key_bytes) {
+                    let mut key_bytes = Vec::new();
+                    encode_lax(&k, &mut key_bytes);
+                    if !keys.insert(key_bytes) {
                         return Err(CoseError::Malformed("duplicate map key"));
                     }
-                    keys.push(key_bytes);
                     let v = self.item(depth + 1)?;
                     entries.push((k, v));
                 }
@@ -825,6 +824,14 @@ mod tests {
             from_slice(&[0xA2, 0x01, 0x00, 0x01, 0x00], 10),
             Err(CoseError::Malformed("duplicate map key"))
         );
+        // The same key in a non-shortest form is still a duplicate.
+        assert_eq!(
+            from_slice(&[0xA2, 0x01, 0x00, 0x18, 0x01, 0x00], 10),
+            Err(CoseError::Malformed("duplicate map key"))
+        );
+        // Non-shortest forms are accepted otherwise, and re-encode canonically.
+        let v = from_slice(&[0x19, 0x00, 0x05], 10).unwrap();
+        assert_eq!(to_canonical(&v).unwrap(), [0x05]);
     }
 
     #[test]

@@ -18,6 +18,10 @@
 //!
 //!  Document (document)              the parsed view; verify() runs passive authentication:
 //!      `-- pki                      BER/CMS, certificates, trust stores, chains, signatures
+//!
+//!  challenge                        relying party's QR challenge: issue, scan (chain, signature)
+//!      |-- cose, base45             COSE_Sign1 ES256, deterministic/bounded CBOR; QR text
+//!      `-- qr                       QR symbol (level M), SVG and terminal rendering
 //! ```
 //!
 //! ## Contract: threading and cancellation

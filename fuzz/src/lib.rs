@@ -13,6 +13,7 @@
 
 use std::sync::atomic::AtomicU64;
 
+pub mod challenge;
 pub mod targets;
 
 /// A target: takes any bytes, must return.
@@ -39,6 +40,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("crl", targets::crl),
     ("master_list", targets::master_list),
     ("spki_verify", targets::spki_verify),
+    ("challenge", challenge::challenge),
 ];
 
 /// Decoder panics caught by `monid_core::face` (counted, not failures: see
