@@ -14,6 +14,7 @@
 use std::sync::atomic::AtomicU64;
 
 pub mod challenge;
+pub mod keys_targets;
 pub mod targets;
 
 /// A target: takes any bytes, must return.
@@ -41,6 +42,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("master_list", targets::master_list),
     ("spki_verify", targets::spki_verify),
     ("challenge", challenge::challenge),
+    ("sealed_keystore", keys_targets::sealed_keystore),
+    ("enrolment", keys_targets::enrolment),
 ];
 
 /// Decoder panics caught by `monid_core::face` (counted, not failures: see

@@ -417,3 +417,79 @@ fn helpers() {
     assert_eq!(yyyymmdd("1990<<<<"), None);
     assert_ne!(attestation_challenge(b"a"), attestation_challenge(b"b"));
 }
+
+fn vectors(rel: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../test-vectors/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// The virtual CNIE's files (test-vectors/pki/data/cnie_td1 and its P-256 EF.SOD) as a read
+/// over BAC, without the files named in `skip`; passive authentication not run.
+fn cnie(skip: &[FileId]) -> Document {
+    use crate::reader::{ChipEvidence, FileRecord, LinkReport, RawDocument, ReadStats};
+    let mut files: Vec<FileRecord> = [
+        (FileId::Dg1, "pki/data/cnie_td1/dg1.bin"),
+        (FileId::Dg2, "pki/data/cnie_td1/dg2.bin"),
+        (FileId::Dg11, "pki/data/cnie_td1/dg11.bin"),
+        (FileId::Sod, "pki/sod/cnie_td1.dsc-p256.sod"),
+    ]
+    .iter()
+    .filter(|(id, _)| !skip.contains(id))
+    .map(|(id, p)| FileRecord {
+        id: *id,
+        bytes: Zeroizing::new(vectors(p)),
+        completed_in_call: 1,
+    })
+    .collect();
+    files.sort_by_key(|f| f.id);
+    Document::from_raw(RawDocument {
+        files,
+        absent: Vec::new(),
+        link: LinkReport {
+            protocol: AccessProtocol::Bac,
+            cipher: None,
+            extended_length: false,
+            chunk: 0xDF,
+            sfi: None,
+            pace: None,
+            fallback: None,
+        },
+        chip: ChipEvidence::default(),
+        stats: ReadStats::default(),
+    })
+}
+
+#[test]
+fn from_document_without_the_virtual_chip() {
+    let (_, k) = store();
+    let today = CivilDate::new(2026, 11, 25).unwrap();
+    let r = EnrolmentRecord::from_document(&cnie(&[]), today, 5, k.clone(), vec![]).unwrap();
+    assert_eq!(r.chip.access, 1);
+    assert_eq!(r.chip.pa_verdict, 0);
+    assert!(r.chip.aa.is_none() && !r.chip.ca_done);
+    assert_eq!(r.pa_summary, "passive authentication not run");
+    assert_eq!(
+        r.dg2_digest.digest,
+        Sha256::digest(vectors("pki/data/cnie_td1/dg2.bin")).to_vec()
+    );
+    assert!(r.claims.birth_date.is_some() && r.claims.document_expiry.is_some());
+    // Without DG11: no address, DG1 only.
+    let r = EnrolmentRecord::from_document(&cnie(&[FileId::Dg11]), today, 5, k.clone(), vec![])
+        .unwrap();
+    assert!(r.claims.address.is_none());
+    assert_eq!(r.data_groups.len(), 1);
+    // What the record cannot do without.
+    for (skip, what) in [(FileId::Dg1, "DG1"), (FileId::Sod, "EF.SOD")] {
+        assert_eq!(
+            EnrolmentRecord::from_document(&cnie(&[skip]), today, 5, k.clone(), vec![]),
+            Err(EnrolmentError::MissingInput(what))
+        );
+    }
+    assert_eq!(
+        EnrolmentRecord::from_document(&cnie(&[]), today, 5, k, vec![vec![]; 11]),
+        Err(EnrolmentError::Unsupported("attestation chain too long"))
+    );
+}
