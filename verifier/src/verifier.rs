@@ -34,7 +34,7 @@ use monid_core::challenge::{
 };
 use monid_core::cose;
 use monid_core::document::Document;
-use monid_core::enrolment::{self, EnrolmentClaims};
+use monid_core::enrolment;
 use monid_core::lds::FileId;
 use monid_core::mrz::CivilDate;
 use monid_core::pki::Timestamp;
@@ -328,23 +328,6 @@ fn pa_failure(report: &PaReport, groups: &[u8]) -> Option<(Option<u8>, &'static 
         .map(|n| (Some(*n), "data group not listed in EF.SOD"))
 }
 
-/// The values an enrolment record vouches for, in the form device-asserted values take.
-fn asserted_from_enrolment(c: &EnrolmentClaims) -> AssertedValues {
-    let z = |s: &Option<String>| s.as_ref().map(|s| Zeroizing::new(s.clone()));
-    AssertedValues {
-        primary: c.names.as_ref().map(|n| Zeroizing::new(n.primary.clone())),
-        secondary: c
-            .names
-            .as_ref()
-            .map(|n| Zeroizing::new(n.secondary.clone())),
-        birth_date: c.birth_date.as_deref().and_then(parse_iso),
-        nationality: z(&c.nationality),
-        document_number: z(&c.document_number),
-        document_expiry: c.document_expiry.as_deref().and_then(parse_iso),
-        address: z(&c.address),
-    }
-}
-
 fn digest_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
@@ -453,8 +436,8 @@ impl Verifier {
         if let Some((_, why)) = pa_failure(report, &numbers) {
             return Err(EnrolmentRejection::PassiveAuthentication(why));
         }
-        let sod_dg2 = receipt::Dg2Digest::from_document(&doc)
-            .map_err(|_| EnrolmentRejection::Dg2DigestMismatch)?;
+        let sod_dg2 =
+            receipt::dg2_digest_of(&doc).map_err(|_| EnrolmentRejection::Dg2DigestMismatch)?;
         if sod_dg2.algorithm != r.dg2_digest.algorithm
             || !digest_eq(&sod_dg2.digest, &r.dg2_digest.digest)
         {
@@ -462,7 +445,7 @@ impl Verifier {
         }
         // Every claim the record vouches for must be what DG1/DG11 say.
         let derived = AssertedValues::from_document(&doc, today);
-        let recorded = asserted_from_enrolment(&r.claims);
+        let recorded = AssertedValues::from_enrolment(&r.claims);
         for claim in [
             Claim::Names,
             Claim::BirthDate,
@@ -719,8 +702,7 @@ impl Verifier {
             let f = rcpt.face.as_ref().ok_or(Rejection::FaceMissing)?;
             let (alg, digest) = match (&doc, &enrolled) {
                 (Some(d), _) => {
-                    let g = receipt::Dg2Digest::from_document(d)
-                        .map_err(|_| Rejection::Dg2DigestMismatch)?;
+                    let g = receipt::dg2_digest_of(d).map_err(|_| Rejection::Dg2DigestMismatch)?;
                     (g.algorithm, g.digest)
                 }
                 (None, Some(e)) => (e.dg2_digest.algorithm.clone(), e.dg2_digest.digest.clone()),
@@ -749,7 +731,7 @@ impl Verifier {
             .map(|d| AssertedValues::from_document(d, today));
         let enrolled_values = enrolled
             .as_ref()
-            .map(|e| asserted_from_enrolment(&e.claims));
+            .map(|e| AssertedValues::from_enrolment(&e.claims));
         let skew = policy.clock_skew_secs;
         let earliest = casablanca(ch.issued_at.saturating_sub(skew))
             .map(tz::iso_date)

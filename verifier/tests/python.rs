@@ -26,7 +26,7 @@ use monid_core::challenge::{Assurance, Claim, Level};
 use monid_core::keys::{KeyOptions, KeyStore, SoftwareKeyStore};
 use monid_core::lds::FileId;
 use monid_core::rand::{FixedRandom, SystemRandom};
-use monid_core::receipt::{ClaimValue, Dg2Digest};
+use monid_core::receipt::ClaimValue;
 use monid_verifier::Evidence;
 use serde_json::{Value as Json, json};
 
@@ -174,7 +174,7 @@ fn python_receipts_are_accepted() {
             },
             "face": {
                 "score_milli": 905,
-                "dg2_digest": hex::encode(Dg2Digest::from_document(&doc).unwrap().digest),
+                "dg2_digest": hex::encode(monid_core::receipt::dg2_digest_of(&doc).unwrap().digest),
             },
         }),
     );
