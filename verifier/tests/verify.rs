@@ -692,3 +692,57 @@ fn concurrency_distinct_receipts_64_threads_all_accepted() {
         .count();
     assert_eq!(ok, 64);
 }
+
+#[test]
+fn accept_enrolment_rejections() {
+    use monid_core::enrolment::EnrolmentRecord;
+    use monid_verifier::EnrolmentRejection;
+    let v = verifier();
+    let keys = device();
+    let (signed, _) = enrol(&keys);
+    // A flipped byte: the record does not parse or its signature fails.
+    let mut t = signed.as_bytes().to_vec();
+    let n = t.len();
+    t[n - 10] ^= 1;
+    assert!(matches!(
+        v.accept_enrolment(&t, now()),
+        Err(EnrolmentRejection::Record(_))
+    ));
+    // A claim that is not what DG1 says, signed by the device: refused.
+    let doc = read_cnie([0; 8]);
+    let mut record = EnrolmentRecord::from_document(
+        &doc,
+        today(),
+        now(),
+        keys.public_key("device").unwrap(),
+        vec![],
+    )
+    .unwrap();
+    record.claims.nationality = Some("XXX".into());
+    let lying = record
+        .sign(&keys, "device", &monid_core::CancelToken::new())
+        .unwrap();
+    assert_eq!(
+        v.accept_enrolment(lying.as_bytes(), now()).err(),
+        Some(EnrolmentRejection::ClaimMismatch(Claim::Nationality))
+    );
+    // No CSCA for the document: passive authentication incomplete.
+    let untrusting = {
+        monid_verifier::Verifier::new(monid_verifier::VerifierConfig {
+            signer: signer(),
+            form: monid_core::challenge::Form::Full,
+            csca: monid_core::pki::trust::TrustStore::new(),
+            attestation_roots: Vec::new(),
+            policy: Policy::default(),
+            challenges: std::sync::Arc::new(monid_verifier::MemoryChallengeStore::new(4)),
+            nonces: std::sync::Arc::new(monid_verifier::MemoryNonceStore::new(4)),
+            enrolments: std::sync::Arc::new(monid_verifier::MemoryEnrolmentStore::new(4)),
+        })
+    };
+    assert!(matches!(
+        untrusting.accept_enrolment(signed.as_bytes(), now()),
+        Err(EnrolmentRejection::PassiveAuthentication(_))
+    ));
+    // The genuine one is accepted.
+    v.accept_enrolment(signed.as_bytes(), now()).unwrap();
+}
