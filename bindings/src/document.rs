@@ -428,7 +428,7 @@ impl Document {
                 _ => AccessProtocol::None,
             },
             pace_protocol: l.pace.as_ref().map(|p| p.protocol.to_owned()),
-            pace_curve: l.pace.as_ref().map(|p| format!("{:?}", p.curve)),
+            pace_curve: l.pace.as_ref().map(|p| format!("{:?}", p.domain)),
             cipher: l.cipher.map(|c| format!("{c:?}")),
             extended_length: l.extended_length,
             chunk: u32::try_from(l.chunk).unwrap_or(u32::MAX),

@@ -5,7 +5,8 @@
 //! summary ([`summary`]), the progress bar ([`progress`]), the redacted APDU trace ([`trace`]),
 //! the glue to the core's reader ([`session`]), the exit codes ([`exit`]), passive
 //! authentication's trust loading ([`trust`]), rendering ([`verify`]) and clock ([`clock`]),
-//! the file inspector ([`inspect`]), sealed key files ([`keyfile`]) and QR challenges ([`qr`]).
+//! the file inspector ([`inspect`]), sealed key files ([`keyfile`]), QR challenges ([`qr`]) and the relying party's
+//! receipt verification ([`rp`]).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -19,6 +20,7 @@ pub mod output;
 pub mod pcsc;
 pub mod progress;
 pub mod qr;
+pub mod rp;
 pub mod session;
 pub mod summary;
 pub mod trace;

@@ -85,6 +85,53 @@ enum Command {
     /// QR challenges: issue one as a relying party, or scan and verify one as the phone would.
     #[command(subcommand)]
     Qr(QrCommand),
+    /// Receipts: verify one as the relying party.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
+}
+
+const RECEIPT_HELP: &str = "\
+Verifies an envelope (what the phone POSTed) against the challenge it answers, with the relying
+  party's ephemeral key written by `monid qr issue --ephemeral-out`, its signing credentials (the
+  rp_id is the certificate's commonName), the CSCA trust store (--trust) for passive
+  authentication, and any enrolment records (--enrolment) behind device-asserted claims.
+  Default policy: face score >= 800/1000, liveness passed, chip genuine (AA) when a chip record
+  is sent. Claim values are printed only with --show-values.
+
+Exit codes: 0 verified, 9 receipt refused (the reason names the failed check), 2 usage or
+  unreadable input, 1 other error.";
+
+#[derive(Subcommand, Debug)]
+enum ReceiptCommand {
+    /// Verify an envelope as the relying party.
+    #[command(after_long_help = RECEIPT_HELP, after_help = RECEIPT_HELP)]
+    Verify(ReceiptVerifyArgs),
+}
+
+#[derive(Args, Debug)]
+struct ReceiptVerifyArgs {
+    /// The envelope (CBOR, as POSTed) or a file with its `ME1:` QR text.
+    envelope: PathBuf,
+    /// The challenge it answers: COSE_Sign1 bytes or a file with its `MC1:` text.
+    #[arg(long, value_name = "FILE")]
+    challenge: PathBuf,
+    /// The challenge's ephemeral private key (EC PRIVATE KEY PEM from `qr issue --ephemeral-out`).
+    #[arg(long, value_name = "KEY.pem")]
+    rp_ephemeral: PathBuf,
+    /// The relying party's signing key (PEM, P-256).
+    #[arg(long, value_name = "KEY.pem")]
+    rp_key: PathBuf,
+    /// The relying party's certificate (PEM; further certificates in it form the chain).
+    #[arg(long, value_name = "CERT.pem")]
+    rp_cert: PathBuf,
+    /// A signed enrolment record to accept first (repeatable).
+    #[arg(long, value_name = "FILE")]
+    enrolment: Vec<PathBuf>,
+    /// Print the claim values (personal data) too.
+    #[arg(long)]
+    show_values: bool,
+    #[command(flatten)]
+    trust: TrustArgs,
 }
 
 const QR_HELP: &str = "\
@@ -624,7 +671,29 @@ fn demo(args: OutputArgs) -> Result<u8, CliError> {
     let mut outcome = session::demo(&terminal, clock::system_now())?;
     outcome.summary.stats.elapsed_ms = started.elapsed().as_millis();
     drop(terminal);
-    deliver(&outcome, &args)
+    let code = deliver(&outcome, &args)?;
+    if args.json {
+        return Ok(code);
+    }
+    // The relying-party flow: challenge, phone read + face + receipt, verification.
+    let now = u64::try_from(clock::system_now().0)
+        .map_err(|_| CliError::new(exit::OTHER, "clock before 1970"))?;
+    let (lines, verified) = monid_cli::rp::demo_flow(now, monid_cli::trust::demo_trust().store)?;
+    let mut stdout = std::io::stdout().lock();
+    let mut text = String::from("\nRelying-party flow (TEST PKI, TEST relying party):\n");
+    for l in &lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::new(exit::OTHER, format!("writing to stdout: {e}")))?;
+    Ok(if verified {
+        code
+    } else {
+        monid_cli::rp::RECEIPT_REJECTED
+    })
 }
 
 /// Largest EF.SOD or data group file `monid pa` reads.
@@ -899,6 +968,49 @@ fn qr_scan(args: QrScanArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
+fn receipt_verify(args: ReceiptVerifyArgs) -> Result<u8, CliError> {
+    use monid_cli::rp;
+    let usage = |e: String| CliError::new(exit::USAGE, e);
+    let mut envelope = read_input(&args.envelope)?;
+    if let Some(text) = envelope
+        .trim_ascii()
+        .strip_prefix(monid_core::receipt::ENVELOPE_QR_PREFIX.as_bytes())
+    {
+        let text = std::str::from_utf8(text).map_err(|_| usage("envelope: ME1: text".into()))?;
+        envelope =
+            monid_core::base45::decode(text).map_err(|_| usage("envelope: ME1: base45".into()))?;
+    }
+    let challenge = read_input(&args.challenge)?;
+    let ephemeral = rp::ephemeral_scalar_from_pem(&Zeroizing::new(read_input(&args.rp_ephemeral)?))
+        .map_err(usage)?;
+    let key = Zeroizing::new(read_input(&args.rp_key)?);
+    let signer = monid_core::challenge::RpSigner::from_pem(&key, &read_input(&args.rp_cert)?)
+        .map_err(|e| usage(e.to_string()))?;
+    let (now, _) = args.trust.now()?;
+    let now = u64::try_from(now.0).map_err(|_| usage("time before 1970".into()))?;
+    let trust = trust_files::load(&args.trust.options())?;
+    let verifier = rp::one_shot_verifier(signer, &challenge, ephemeral, trust.store)?;
+    for path in &args.enrolment {
+        let record = Zeroizing::new(read_input(path)?);
+        verifier.accept_enrolment(&record, now).map_err(|e| {
+            CliError::new(
+                rp::RECEIPT_REJECTED,
+                format!("{}: enrolment record refused: {e}", path.display()),
+            )
+        })?;
+    }
+    let verified = verifier
+        .verify(&envelope, now)
+        .map_err(|e| CliError::new(rp::RECEIPT_REJECTED, format!("receipt REJECTED: {e}")))?;
+    let text = rp::verdict_text(&verified, args.show_values);
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::new(exit::OTHER, format!("writing to stdout: {e}")))?;
+    Ok(exit::OK)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -910,6 +1022,7 @@ fn main() -> ExitCode {
         Command::Probe(args) => probe_command(args),
         Command::Qr(QrCommand::Issue(args)) => qr_issue(args),
         Command::Qr(QrCommand::Scan(args)) => qr_scan(args),
+        Command::Receipt(ReceiptCommand::Verify(args)) => receipt_verify(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
