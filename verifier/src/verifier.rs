@@ -301,11 +301,9 @@ fn document_of(sod: &[u8], groups: &[(u8, &[u8])], access: u8) -> Document {
             pace: None,
             fallback: None,
         },
-        chip: ChipEvidence {
-            active_authentication: None,
-            chip_authentication: None,
-        },
+        chip: ChipEvidence::default(),
         stats: ReadStats::default(),
+        applications: None,
     })
 }
 
