@@ -1,48 +1,56 @@
 //! # monid bindings (uniffi)
 //!
-//! This crate adapts the core's types and errors for Kotlin and Swift through uniffi; it holds
-//! no protocol logic. Until the bindings issue lands it exports the library version and the
-//! public error taxonomy, so that the generated code and the platform shells can be wired up
-//! against a stable surface.
+//! This crate adapts the core's types and errors for Kotlin and Swift through uniffi 0.32
+//! (proc-macro style, library mode: the bindings are generated from the built cdylib); it holds
+//! no protocol logic. Kotlin package `uniffi.monid`, Swift module `monid`.
+//!
+//! ```text
+//!  error      MonidError (Kotlin MonidException), ErrorKind, the foreign traits' errors
+//!  transport  NfcTransport (foreign trait: IsoDep, CoreNFC, test doubles), TransportInfo
+//!  access     AccessKey (MRZ fields, MRZ text, CAN, PIN; zeroized, never printed)
+//!  reader     DocumentReader (blocking read, resumable), ReadOptions, ReadProgressListener
+//!             (foreign trait), CancellationToken
+//!  document   Document (summary, link, stats, files, chip evidence, verify, chip_genuine,
+//!             face_pixels) and its records
+//!  trust      TrustStore (PEM / DER / master lists, CRLs)
+//!  vchip      VirtualCard (feature `vchip`, tests only)
+//!  (later)    keystore (foreign trait), qr (challenge scanning), receipt, verifier: one module
+//!             each, added when the core exposes them (issues 5 and 6)
+//! ```
+//!
+//! ## Threading
+//! Every export is blocking, as the core is: `DocumentReader::read` runs on the caller's thread
+//! and calls the transport and the listener there. The platform shells run it on a worker thread
+//! (Kotlin `withContext(Dispatchers.IO)`, Swift a detached task) and expose `suspend` / `async`
+//! APIs, so a UI thread never blocks. Cancellation (`CancellationToken::cancel`) is safe from any
+//! thread and takes effect before the next APDU.
+//!
+//! ## Callbacks never crash the app
+//! Every foreign-trait method returns a `Result` whose error type converts from
+//! `UnexpectedUniFFICallbackError`, so an exception a callback was not declared to throw becomes
+//! a typed error instead of a Rust panic. A throwing progress listener is ignored; a transport
+//! throwing something undeclared fails the read with `MonidError::Internal`.
 
 uniffi::setup_scaffolding!();
 
-/// What a caller can act on; mirrors `monid_core::ErrorKind`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum ErrorKind {
-    /// The link to the chip dropped; retry with a fresh transport to resume.
-    TagLost,
-    /// The MRZ, CAN or PIN does not open this chip.
-    WrongAccessKey,
-    /// The document offers nothing this version can use.
-    UnsupportedDocument,
-    /// The caller cancelled.
-    Cancelled,
-    /// The chip or the link did not answer in time.
-    Timeout,
-    /// The chip broke the protocol.
-    ChipMisbehaved,
-    /// The caller's input is invalid.
-    InvalidInput,
-    /// A bug or resource failure in the library.
-    Internal,
-}
+pub mod access;
+pub mod document;
+pub mod error;
+pub mod reader;
+pub mod transport;
+pub mod trust;
+#[cfg(feature = "vchip")]
+pub mod vchip;
 
-impl From<monid_core::ErrorKind> for ErrorKind {
-    fn from(kind: monid_core::ErrorKind) -> Self {
-        use monid_core::ErrorKind as K;
-        match kind {
-            K::TagLost => ErrorKind::TagLost,
-            K::WrongAccessKey => ErrorKind::WrongAccessKey,
-            K::UnsupportedDocument => ErrorKind::UnsupportedDocument,
-            K::Cancelled => ErrorKind::Cancelled,
-            K::Timeout => ErrorKind::Timeout,
-            K::ChipMisbehaved => ErrorKind::ChipMisbehaved,
-            K::InvalidInput => ErrorKind::InvalidInput,
-            _ => ErrorKind::Internal,
-        }
-    }
-}
+pub use access::{AccessKey, AccessKeyKind};
+pub use document::Document;
+pub use error::{ErrorKind, ListenerError, MonidError, TransportError};
+pub use reader::{
+    CancellationToken, DocumentReader, ReadOptions, ReadProgress, ReadProgressListener,
+    default_read_options,
+};
+pub use transport::{NfcTransport, TransportInfo};
+pub use trust::TrustStore;
 
 /// The library version.
 #[uniffi::export]

@@ -1,0 +1,114 @@
+//! The NFC link, owned by the platform: the foreign trait [`NfcTransport`] and its adapter to
+//! the core's `Transport`.
+//!
+//! This module owns the mapping between what a Kotlin/Swift transport throws and the core's
+//! `TransportError`, and remembers when a transport threw something undeclared so that the read
+//! reports it as [`crate::MonidError::Internal`] instead of a lost tag. It must not interpret
+//! APDUs.
+
+use std::sync::Arc;
+
+use crate::error::{TransportError, short};
+
+/// What the link carries (Kotlin `TransportInfo`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TransportInfo {
+    /// The longest command APDU the link carries, in bytes (Android: `IsoDep.maxTransceiveLength`).
+    pub max_command_length: u32,
+    /// The longest response APDU the link carries, in bytes (status word included).
+    pub max_response_length: u32,
+    /// True when the link carries extended-length APDUs (Android:
+    /// `IsoDep.isExtendedLengthApduSupported`). The chip must support them too; the reader
+    /// learns that from EF.ATR/INFO and by trying.
+    pub extended_length: bool,
+}
+
+impl From<monid_core::TransportInfo> for TransportInfo {
+    fn from(i: monid_core::TransportInfo) -> Self {
+        TransportInfo {
+            max_command_length: u32::try_from(i.max_command_len).unwrap_or(u32::MAX),
+            max_response_length: u32::try_from(i.max_response_len).unwrap_or(u32::MAX),
+            extended_length: i.extended_length,
+        }
+    }
+}
+
+impl From<TransportInfo> for monid_core::TransportInfo {
+    fn from(i: TransportInfo) -> Self {
+        monid_core::TransportInfo {
+            max_command_len: usize::try_from(i.max_command_length).unwrap_or(usize::MAX),
+            max_response_len: usize::try_from(i.max_response_length).unwrap_or(usize::MAX),
+            extended_length: i.extended_length,
+        }
+    }
+}
+
+/// The short-APDU link the core assumes when a transport cannot tell.
+#[uniffi::export]
+pub fn default_transport_info() -> TransportInfo {
+    monid_core::TransportInfo::default().into()
+}
+
+/// The platform's link to one chip (Android `IsoDep`, iOS `NFCISO7816Tag`, a test double).
+///
+/// `transceive` is called on the thread that runs the read (never a UI thread) and blocks until
+/// the chip answers; it returns the whole response APDU (data, SW1, SW2). Throw
+/// `TransportException.TagLost` when the tag left the field: the same `DocumentReader` then
+/// resumes with a fresh transport. Anything else thrown is caught and reported; it never crashes.
+#[uniffi::export(with_foreign)]
+pub trait NfcTransport: Send + Sync {
+    /// Sends one command APDU and returns the response APDU.
+    fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportError>;
+    /// What the link supports; called once per read, before the first APDU.
+    fn info(&self) -> Result<TransportInfo, TransportError>;
+}
+
+/// Adapts a foreign transport to the core's trait for the duration of one read.
+pub(crate) struct Adapter {
+    inner: Arc<dyn NfcTransport>,
+    info: monid_core::TransportInfo,
+    /// Set when the transport threw an undeclared exception (its shortened description).
+    pub(crate) unexpected: Option<String>,
+}
+
+impl Adapter {
+    pub(crate) fn new(inner: Arc<dyn NfcTransport>) -> Self {
+        let mut unexpected = None;
+        let info = match inner.info() {
+            Ok(i) => i.into(),
+            Err(TransportError::Unexpected { reason }) => {
+                unexpected = Some(reason);
+                monid_core::TransportInfo::default()
+            }
+            Err(_) => monid_core::TransportInfo::default(),
+        };
+        Adapter {
+            inner,
+            info,
+            unexpected,
+        }
+    }
+}
+
+impl monid_core::Transport for Adapter {
+    fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, monid_core::TransportError> {
+        use monid_core::TransportError as T;
+        self.inner
+            .transceive(command.to_vec())
+            .map_err(|e| match e {
+                TransportError::TagLost => T::TagLost,
+                TransportError::Timeout => T::Timeout,
+                TransportError::Cancelled => T::Cancelled,
+                TransportError::Io { reason } => T::Other(short(&reason)),
+                TransportError::Unexpected { reason } => {
+                    let msg = format!("transport callback failed unexpectedly: {reason}");
+                    self.unexpected = Some(reason);
+                    T::Other(msg)
+                }
+            })
+    }
+
+    fn info(&self) -> monid_core::TransportInfo {
+        self.info
+    }
+}
