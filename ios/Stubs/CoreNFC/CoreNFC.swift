@@ -29,7 +29,14 @@ public struct NFCReaderError: Error {
 
 /// An ISO 7816-4 command APDU.
 open class NFCISO7816APDU: NSObject {
-    public init?(data: Data) { nil }
+    /// NOT an SDK API: the stub keeps the encoded command so that a test's fake tag can forward
+    /// it (the SDK exposes the parsed fields instead).
+    public let stubEncoded: Data
+
+    public init?(data: Data) {
+        guard data.count >= 4 else { return nil }
+        stubEncoded = data
+    }
 }
 
 /// An ISO 7816 tag (a protocol of NSObject-based classes in the SDK).
