@@ -1,0 +1,114 @@
+// monid Android library (AAR): the Kotlin shell + uniffi's generated Kotlin + libmonid.so for
+// arm64-v8a, armeabi-v7a and x86_64, built by cargo-ndk with 16 KB page alignment.
+//
+// NOT VERIFIED IN CI (no Android SDK/NDK or Gradle on the CI machines). Developer machine:
+//   rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
+//   cargo install cargo-ndk        # and ANDROID_NDK_HOME pointing at NDK r27 or newer
+//   gradle wrapper && ./gradlew assembleRelease          # -> build/outputs/aar/
+//   ./gradlew testDebugUnitTest -Pmonid.vchip=true       # JVM tests with the virtual chip
+// The generated bindings must come from the same library build as the packaged .so (uniffi
+// checks API checksums at load time), so `-Pmonid.vchip=true` switches the whole build (host
+// library for the tests, Android libraries, bindings) to include the virtual chip.
+import org.gradle.api.tasks.Exec
+
+plugins {
+    alias(libs.plugins.android.library)
+    alias(libs.plugins.kotlin.android)
+}
+
+val repoRoot: File = rootDir.parentFile
+val abis = listOf("arm64-v8a", "armeabi-v7a", "x86_64")
+val minSdkVersion = 24
+val withVchip = providers.gradleProperty("monid.vchip").orNull == "true"
+val cargoFeatures = if (withVchip) listOf("--features", "vchip") else listOf("--no-default-features")
+val rustJniLibs = layout.buildDirectory.dir("rustJniLibs")
+val uniffiKotlin = layout.buildDirectory.dir("generated/uniffi/kotlin")
+
+android {
+    namespace = "org.monid"
+    compileSdk = 35
+
+    defaultConfig {
+        minSdk = minSdkVersion
+        consumerProguardFiles("consumer-rules.pro")
+        ndk { abiFilters += abis }
+    }
+
+    sourceSets["main"].apply {
+        kotlin.srcDir(uniffiKotlin)
+        jniLibs.srcDir(rustJniLibs)
+    }
+
+    compileOptions {
+        sourceCompatibility = JavaVersion.VERSION_17
+        targetCompatibility = JavaVersion.VERSION_17
+    }
+
+    packaging {
+        // Keep the .so files uncompressed and page-aligned in the APK (16 KB page devices).
+        jniLibs.useLegacyPackaging = false
+    }
+
+    testOptions {
+        unitTests.all {
+            // JVM unit tests load the HOST build of libmonid.so through the desktop JNA jar.
+            it.systemProperty("jna.library.path", File(repoRoot, "target/debug").path)
+            it.systemProperty("monid.testVectors", File(repoRoot, "test-vectors").path)
+        }
+    }
+}
+
+kotlin {
+    jvmToolchain(17)
+}
+
+dependencies {
+    implementation(libs.kotlinx.coroutines.android)
+    // JNA's Android AAR (libjnidispatch.so for every ABI); uniffi's bindings call through it.
+    implementation(libs.jna) { artifact { type = "aar" } }
+    testImplementation(libs.jna)
+    testImplementation(libs.junit)
+    testImplementation(libs.kotlinx.coroutines.core)
+}
+
+// libmonid.so for each ABI. 16 KB page alignment (required for Android 15+ devices with 16 KB
+// pages): -z max-page-size=16384.
+val cargoNdk by tasks.registering(Exec::class) {
+    group = "rust"
+    description = "Builds libmonid.so for ${abis.joinToString()} with cargo-ndk"
+    workingDir = repoRoot
+    environment("RUSTFLAGS", "-C link-arg=-Wl,-z,max-page-size=16384")
+    commandLine(
+        listOf("cargo", "ndk") + abis.flatMap { listOf("-t", it) } +
+            listOf("--platform", "$minSdkVersion", "-o", rustJniLibs.get().asFile.path,
+                "build", "--profile", "release-ffi", "-p", "monid-bindings") + cargoFeatures,
+    )
+}
+
+// The host library (for the JVM unit tests and for generating the bindings).
+val cargoHost by tasks.registering(Exec::class) {
+    group = "rust"
+    workingDir = repoRoot
+    commandLine(listOf("cargo", "build", "-p", "monid-bindings") + cargoFeatures)
+}
+
+val buildUniffiBindgen by tasks.registering(Exec::class) {
+    group = "rust"
+    workingDir = repoRoot
+    commandLine("cargo", "build", "-p", "uniffi-bindgen")
+}
+
+// Library mode: the bindings are generated from the built library (never committed).
+val generateUniffiBindings by tasks.registering(Exec::class) {
+    group = "rust"
+    dependsOn(cargoHost, buildUniffiBindgen)
+    workingDir = repoRoot
+    doFirst { delete(uniffiKotlin) }
+    commandLine(
+        File(repoRoot, "target/debug/uniffi-bindgen").path, "generate", "--no-format",
+        "--language", "kotlin", "--out-dir", uniffiKotlin.get().asFile.path,
+        File(repoRoot, "target/debug/libmonid.so").path,
+    )
+}
+
+tasks.named("preBuild") { dependsOn(generateUniffiBindings, cargoNdk) }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# scripts/ffi/size.sh - stripped size of the release cdylib and what dominates it.
+# Target: <= 2 MB on x86_64 with all features.
+#
+#   scripts/ffi/size.sh [PROFILE] [FEATURES]
+#     PROFILE:  release (default) or release-ffi (opt-level z, fat LTO, see Cargo.toml)
+#     FEATURES: all (default: --all-features, i.e. with the virtual chip) or none
+#               (--no-default-features: what an app ships)
+#
+# Builds once with symbols kept (separate target dir target/ffi-size, so target/release is not
+# disturbed), strips a copy for the size, and breaks the unstripped one down by crate with
+# `cargo bloat`-like grouping of `nm --size-sort` (cargo bloat is not installed here).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+profile="${1:-release}"
+features="${2:-all}"
+case "$features" in
+    all) fflag=--all-features ;;
+    none) fflag=--no-default-features ;;
+    *) ffi_die "FEATURES must be all or none" ;;
+esac
+cd "$FFI_REPO"
+P=$(echo "$profile" | tr 'a-z-' 'A-Z_')
+tdir="$FFI_REPO/target/ffi-size"
+env "CARGO_PROFILE_${P}_STRIP=none" CARGO_TARGET_DIR="$tdir" \
+    cargo build -q --profile "$profile" -p monid-bindings $fflag
+lib="$tdir/$profile/libmonid.so"
+out="$FFI_OUT/size"; mkdir -p "$out"
+stripped="$out/libmonid.$profile.$features.stripped.so"
+strip -o "$stripped" "$lib"
+bytes=$(stat -c %s "$stripped")
+echo "libmonid.so ($profile, features=$features, $(uname -m), stripped): $bytes bytes ($(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1048576 }') MiB)"
+size -A "$stripped" | awk 'NR > 2 && $2 > 65536 && $1 != "Total" { printf "  section %-20s %8d bytes\n", $1, $2 }'
+echo "  largest crates by symbol size (nm, demangled; approximate):"
+nm --size-sort -S -C "$lib" 2>/dev/null | python3 -c '
+import re, sys, collections
+tot = collections.Counter()
+for line in sys.stdin:
+    parts = line.rstrip("\n").split(" ", 3)
+    if len(parts) < 4:
+        continue
+    size, name = int(parts[1], 16), parts[3].lstrip("<&*( ")
+    m = re.match(r"([A-Za-z0-9_]+)::", name)
+    tot[m.group(1) if m else "(other)"] += size
+total = sum(tot.values()) or 1
+for crate, size in tot.most_common(15):
+    print("  %10d  %5.1f%%  %s" % (size, 100 * size / total, crate))
+'
