@@ -48,7 +48,12 @@ let package = Package(
             dependencies: monidDependencies,
             path: "Sources/Monid",
             resources: [.copy("PrivacyInfo.xcprivacy")],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: [
+                // The static Rust library draws its randomness through Security on Apple platforms.
+                .linkedFramework("Security", .when(platforms: [.iOS, .macOS])),
+                .linkedFramework("CoreNFC", .when(platforms: [.iOS])),
+            ]
         ),
         .testTarget(
             name: "MonidTests",
