@@ -118,8 +118,9 @@ run_tests() {
     out="$FFI_OUT/swift-gen"
     ffi_generate swift "$out" || fail_line "generation failed"
     mkdir -p "$hdr" "$gen"
-    cp "$out/monidFFI.h" "$hdr/monidFFI.h"
-    cp "$out/monid.swift" "$gen/monid.swift"
+    # Copied only when changed, so that an unchanged library leaves SwiftPM's build warm.
+    cmp -s "$out/monidFFI.h" "$hdr/monidFFI.h" || cp "$out/monidFFI.h" "$hdr/monidFFI.h"
+    cmp -s "$out/monid.swift" "$gen/monid.swift" || cp "$out/monid.swift" "$gen/monid.swift"
     libdir=$(cd "$(dirname "$FFI_LIB")" && pwd -P)
     pkg=$(cd "$pkg" && pwd -P)
     case "$pkg/" in "$FFI_REPO"/*) ;; *) fail_line "$pkg is not inside the repo (it is bind-mounted)";; esac
