@@ -8,13 +8,16 @@
 # none of which exist on the CI machines. It was written against the documented behaviour of
 # each tool; run it on a developer's Mac:
 #
-#   rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios
+#   rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios \
+#                     aarch64-apple-darwin x86_64-apple-darwin
 #   scripts/ios/build-xcframework.sh                # release (profile release-ffi), no virtual chip
-#   scripts/ios/build-xcframework.sh --with-vchip   # also exports VirtualCard (tests on a simulator)
-#   cd ios && swift build                           # or add the package to an Xcode project
+#   scripts/ios/build-xcframework.sh --with-vchip   # also exports VirtualCard, for the tests:
+#   cd ios && swift test                            # macOS slice (the CoreNFC files drop out)
+#   xcodebuild -scheme Monid -destination 'generic/platform=iOS' build   # or add ios/ to an app
 #
-# Slices: ios-arm64 (aarch64-apple-ios) and ios-arm64_x86_64-simulator (aarch64-apple-ios-sim
-# and x86_64-apple-ios, merged with lipo). The crate is built as a staticlib with
+# Slices: ios-arm64 (aarch64-apple-ios), ios-arm64_x86_64-simulator (aarch64-apple-ios-sim and
+# x86_64-apple-ios, merged with lipo) and macos-arm64_x86_64 (so that `swift test` runs on a
+# Mac). The crate is built as a staticlib with
 # `cargo rustc --crate-type staticlib` (bindings/Cargo.toml declares cdylib + lib for the
 # other platforms). The Swift source is generated in library mode from the host build of the
 # same crate and features (uniffi checks at load time that both agree).
@@ -40,7 +43,7 @@ die() { log "ERROR: $*"; exit 1; }
 for tool in cargo rustup xcodebuild lipo; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
 done
-TARGETS=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios)
+TARGETS=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin x86_64-apple-darwin)
 installed=$(rustup target list --installed)
 for t in "${TARGETS[@]}"; do
     grep -qx "$t" <<<"$installed" || die "rust target $t missing: rustup target add ${TARGETS[*]}"
@@ -62,7 +65,7 @@ HOST_LIB="$REPO/target/$PROFILE/libmonid.dylib"
 
 OUT="$REPO/target/xcframework"
 rm -rf "$OUT"
-mkdir -p "$OUT/gen" "$OUT/headers/monidFFI" "$OUT/ios-simulator"
+mkdir -p "$OUT/gen" "$OUT/headers/monidFFI" "$OUT/ios-simulator" "$OUT/macos"
 "$REPO/target/debug/uniffi-bindgen" generate --no-format --language swift --out-dir "$OUT/gen" "$HOST_LIB"
 
 # Headers in a subdirectory named after the module, so that the module maps of several
@@ -77,11 +80,13 @@ MAP
 
 lib() { printf '%s/target/%s/%s/libmonid.a' "$REPO" "$1" "$PROFILE"; }
 lipo -create "$(lib aarch64-apple-ios-sim)" "$(lib x86_64-apple-ios)" -output "$OUT/ios-simulator/libmonid.a"
+lipo -create "$(lib aarch64-apple-darwin)" "$(lib x86_64-apple-darwin)" -output "$OUT/macos/libmonid.a"
 
 rm -rf "$IOS/MonidFFI.xcframework"
 xcodebuild -create-xcframework \
     -library "$(lib aarch64-apple-ios)" -headers "$OUT/headers" \
     -library "$OUT/ios-simulator/libmonid.a" -headers "$OUT/headers" \
+    -library "$OUT/macos/libmonid.a" -headers "$OUT/headers" \
     -output "$IOS/MonidFFI.xcframework"
 
 mkdir -p "$IOS/Sources/Monid/Generated"

@@ -126,6 +126,8 @@ final class ActiveSession: @unchecked Sendable {
             throw MonidReaderError.unsupportedDocument("CoreNFC offers no tag reader session")
         }
         let box = SessionBox(session)
+        // A session invalidated before it began may never call its delegate: check first.
+        try Task.checkCancellation()
         let tag = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<TagBox, any Error>) in
                 delegate.waitForTag(cont)
