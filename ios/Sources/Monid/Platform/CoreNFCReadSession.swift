@@ -77,8 +77,13 @@ public final class CoreNFCReadSession: Sendable {
         }
         var session = 1
         while true {
-            let active = try await ActiveSession.start(
-                polling: pollingOption, alert: session == 1 ? messages.prompt : messages.holdAgain)
+            let active: ActiveSession
+            do {
+                active = try await ActiveSession.start(
+                    polling: pollingOption, alert: session == 1 ? messages.prompt : messages.holdAgain)
+            } catch {
+                throw MonidReaderError(error)
+            }
             active.setAlert(messages.reading)
             let transport = CoreNFCTransport(tag: active.tag, info: transportInfo)
             do {
@@ -96,7 +101,11 @@ public final class CoreNFCReadSession: Sendable {
                 active.invalidate(errorMessage: nil)
                 session += 1
                 // iOS refuses a new session ("system busy") right after one ends.
-                try await Task.sleep(nanoseconds: 1_000_000_000)
+                do {
+                    try await Task.sleep(nanoseconds: 1_000_000_000)
+                } catch {
+                    throw MonidReaderError(error)
+                }
                 continue
             } catch {
                 active.invalidate(errorMessage: messages.failed)
