@@ -31,6 +31,8 @@
 //! a typed error instead of a Rust panic. A throwing progress listener is ignored; a transport
 //! throwing something undeclared fails the read with `MonidError::Internal`.
 
+#![warn(missing_docs)]
+
 uniffi::setup_scaffolding!();
 
 pub mod access;

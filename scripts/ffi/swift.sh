@@ -150,8 +150,9 @@ case "${1:-test}" in
     test) install_toolchain; run_tests "${SWIFT_PACKAGE_DIR:-$FFI_REPO/ios}" ;;
     smoke)
         install_toolchain
-        rm -rf "$FFI_OUT/swift-smoke"; mkdir -p "$FFI_OUT"
-        cp -r "$FFI_REPO/scripts/ffi/swift-smoke" "$FFI_OUT/swift-smoke"
+        # Copy over the previous copy (keeps SwiftPM's .build for an incremental build).
+        mkdir -p "$FFI_OUT/swift-smoke"
+        cp -r "$FFI_REPO/scripts/ffi/swift-smoke/." "$FFI_OUT/swift-smoke/"
         run_tests "$FFI_OUT/swift-smoke" ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 2 ;;
 esac
