@@ -9,7 +9,6 @@ final class ForwardingTransport: NfcTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     private var _offMain = true
-    private var _threadNames: Set<String> = []
 
     init(_ card: VirtualCard, beforeSend: @escaping @Sendable (Int) throws -> Void = { _ in }) {
         self.card = card
@@ -20,14 +19,11 @@ final class ForwardingTransport: NfcTransport, @unchecked Sendable {
     var apdus: Int { lock.lock(); defer { lock.unlock() }; return count }
     /// False if any APDU was sent from the main thread.
     var alwaysOffMain: Bool { lock.lock(); defer { lock.unlock() }; return _offMain }
-    /// Names of the threads that sent APDUs.
-    var threadNames: Set<String> { lock.lock(); defer { lock.unlock() }; return _threadNames }
 
     func transceive(apdu: Data) throws -> Data {
         let index = apdus
         lock.lock()
         if Thread.isMainThread { _offMain = false }
-        _threadNames.insert(Thread.current.name ?? "")
         lock.unlock()
         try beforeSend(index)
         lock.lock(); count += 1; lock.unlock()
