@@ -170,6 +170,7 @@ private final class SessionBox: @unchecked Sendable {
         session.begin()
     }
     func invalidate() { session.invalidate() }
+    func restartPolling() { session.restartPolling() }
 }
 
 /// A tag handed from CoreNFC's queue to the reading task.
@@ -218,9 +219,11 @@ final class SessionDelegate: NSObject, NFCTagReaderSessionDelegate, @unchecked S
             return
         }
         let box = TagBox(tag: tag)
+        // The completion handler may be @Sendable in newer SDKs: capture only Sendable values.
+        let restart = SessionBox(session)
         session.connect(to: first) { [self] error in
             if error != nil {
-                session.restartPolling()
+                restart.restartPolling()
             } else {
                 self.finish(.success(box))
             }
