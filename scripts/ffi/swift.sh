@@ -19,8 +19,13 @@
 #   Sources/Monid/Generated/monid.swift   GENERATED here (not committed)
 # Override with SWIFT_PACKAGE_DIR, SWIFT_FFI_HEADER_DIR, SWIFT_GENERATED_DIR.
 #
-# Prints "swift: N passed, N failed" (XCTest and Swift Testing cases); exits non-zero on failure.
-# Env: FFI_SKIP_BUILD=1, SWIFT_TEST_TIMEOUT (900), SWIFT_JOBS (nproc).
+# Disk: installing needs >= 4 GB free in the cache dir, a test run >= 1 GB in the repo (checked
+# first; the run fails loudly when short).
+#
+# Prints "swift: N passed, N failed" (XCTest cases and Swift Testing tests); exits non-zero on
+# any failure, on a build failure, when no test ran, and when the toolchain is missing.
+# Env: FFI_SKIP_BUILD=1, SWIFT_BUILD_TIMEOUT (1200), SWIFT_TEST_TIMEOUT (900), SWIFT_JOBS (nproc),
+#      SWIFT_TEST_ARGS (extra `swift test` args, e.g. `--filter VirtualCnieTests`).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -102,34 +107,40 @@ count_results() {
 }
 
 run_tests() {
-    local pkg="$1" hdr gen out libdir log rc t0 p f
+    local pkg="$1" hdr gen out libdir log rc t0 t_all p f avail_kb
+    t_all=$(ffi_now)
     [ -f "$pkg/Package.swift" ] || fail_line "no Package.swift in $pkg"
+    avail_kb=$(df -Pk "$pkg" | awk 'NR==2 { print $4 }')
+    [ "${avail_kb:-0}" -ge $((1024 * 1024)) ] || fail_line "need 1 GB free next to $pkg for the Swift build"
     hdr="${SWIFT_FFI_HEADER_DIR:-$pkg/Sources/monidFFI}"
     gen="${SWIFT_GENERATED_DIR:-$pkg/Sources/Monid/Generated}"
     ffi_build || fail_line "build failed"
     out="$FFI_OUT/swift-gen"
     ffi_generate swift "$out" || fail_line "generation failed"
     mkdir -p "$hdr" "$gen"
-    cp "$out/monidFFI.h" "$hdr/monidFFI.h"
-    cp "$out/monid.swift" "$gen/monid.swift"
+    # Copied only when changed, so that an unchanged library leaves SwiftPM's build warm.
+    cmp -s "$out/monidFFI.h" "$hdr/monidFFI.h" || cp "$out/monidFFI.h" "$hdr/monidFFI.h"
+    cmp -s "$out/monid.swift" "$gen/monid.swift" || cp "$out/monid.swift" "$gen/monid.swift"
     libdir=$(cd "$(dirname "$FFI_LIB")" && pwd -P)
     pkg=$(cd "$pkg" && pwd -P)
     case "$pkg/" in "$FFI_REPO"/*) ;; *) fail_line "$pkg is not inside the repo (it is bind-mounted)";; esac
     t0=$(ffi_now)
-    in_root "$FFI_REPO" "$pkg" swift build --build-tests -j "${SWIFT_JOBS:-$(nproc)}" \
+    in_root "$FFI_REPO" "$pkg" timeout "${SWIFT_BUILD_TIMEOUT:-1200}" \
+        swift build --build-tests -j "${SWIFT_JOBS:-$(nproc)}" \
         -Xlinker -L"$libdir" -Xlinker -rpath -Xlinker "$libdir" >&2 || fail_line "swift build failed"
     ffi_log "swift build --build-tests ($(ffi_since "$t0") s)"
     log="$FFI_OUT/swift-test.log"
     t0=$(ffi_now)
     set +e
     in_root "$FFI_REPO" "$pkg" env LD_LIBRARY_PATH="$libdir" MONID_TEST_VECTORS="$FFI_REPO/test-vectors" \
-        timeout "${SWIFT_TEST_TIMEOUT:-900}" swift test --skip-build 2>&1 | tee "$log" >&2
+        timeout "${SWIFT_TEST_TIMEOUT:-900}" swift test --skip-build ${SWIFT_TEST_ARGS:-} 2>&1 | tee "$log" >&2
     rc=${PIPESTATUS[0]}
     set -e
     ffi_log "swift test ($(ffi_since "$t0") s, exit $rc)"
     read -r p f < <(count_results "$log")
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; ffi_log "no tests ran"; fi
+    ffi_log "swift total $(ffi_since "$t_all") s (generate + build + test)"
     echo "swift: $p passed, $f failed"
     [ "$f" -eq 0 ]
 }

@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+//
+// monid for iOS: the Swift shell over the Rust core (uniffi bindings).
+//
+// Two ways to get the Rust library:
+// - Apple platforms (release): `MonidFFI.xcframework`, a binary target built by
+//   scripts/ios/build-xcframework.sh (static libmonid.a for iOS device, iOS simulator arm64 and
+//   x86_64, with the generated header and module map of module `monidFFI`). NOT VERIFIED IN CI:
+//   there is no Xcode on the CI machines.
+// - Linux (tests in CI): a system-library target `monidFFI` whose module map links `libmonid.so`
+//   (the debug cdylib, built with the `vchip` feature); `swift build -Xlinker -L<target/debug>`.
+//   scripts/ffi/swift.sh generates the bindings (not committed) and runs the tests.
+//
+// The platform classes (CoreNFC transport, Secure Enclave key store) sit under
+// `#if canImport(CoreNFC)` / `canImport(CryptoKit)`. On Linux they compile against the minimal
+// stub modules in Stubs/ (`CoreNFC`, `CryptoKit`, `Security`), which declare only the API surface
+// these files use and do nothing: a type check in CI, never a behaviour test.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+#if os(Linux)
+let ffiTarget: Target = .systemLibrary(name: "monidFFI", path: "Sources/monidFFI")
+let stubTargets: [Target] = [
+    .target(name: "CoreNFC", path: "Stubs/CoreNFC", swiftSettings: swiftSettings),
+    .target(name: "CryptoKit", dependencies: ["Security"], path: "Stubs/CryptoKit", swiftSettings: swiftSettings),
+    .target(name: "Security", path: "Stubs/Security", swiftSettings: swiftSettings),
+]
+let monidDependencies: [Target.Dependency] = ["monidFFI", "CoreNFC", "CryptoKit", "Security"]
+#else
+let ffiTarget: Target = .binaryTarget(name: "monidFFI", path: "MonidFFI.xcframework")
+let stubTargets: [Target] = []
+let monidDependencies: [Target.Dependency] = ["monidFFI"]
+#endif
+
+let package = Package(
+    name: "Monid",
+    platforms: [.iOS(.v15), .macOS(.v12)],
+    products: [
+        .library(name: "Monid", targets: ["Monid"]),
+    ],
+    targets: [
+        ffiTarget,
+        .target(
+            name: "Monid",
+            dependencies: monidDependencies,
+            path: "Sources/Monid",
+            resources: [.copy("PrivacyInfo.xcprivacy")],
+            swiftSettings: swiftSettings,
+            linkerSettings: [
+                // The static Rust library draws its randomness through Security on Apple platforms.
+                .linkedFramework("Security", .when(platforms: [.iOS, .macOS])),
+                .linkedFramework("CoreNFC", .when(platforms: [.iOS])),
+            ]
+        ),
+        .testTarget(
+            name: "MonidTests",
+            dependencies: ["Monid"],
+            path: "Tests/MonidTests",
+            swiftSettings: swiftSettings
+        ),
+    ] + stubTargets
+)
