@@ -1016,6 +1016,28 @@ fn wire_vectors() -> Json {
     })
 }
 
+fn json_diff(a: &Json, b: &Json, path: String, out: &mut Vec<String>) {
+    match (a, b) {
+        (Json::Object(x), Json::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                json_diff(
+                    x.get(k).unwrap_or(&Json::Null),
+                    y.get(k).unwrap_or(&Json::Null),
+                    format!("{path}/{k}"),
+                    out,
+                );
+            }
+        }
+        (Json::Array(x), Json::Array(y)) if x.len() == y.len() => {
+            for (i, (u, w)) in x.iter().zip(y).enumerate() {
+                json_diff(u, w, format!("{path}[{i}]"), out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}: {a} -> {b}")),
+        _ => {}
+    }
+}
+
 /// The committed vectors are what the code produces today (set MONID_WRITE_VECTORS=1 to
 /// rewrite them after a deliberate wire-format change), and they open and parse.
 #[test]
@@ -1027,10 +1049,13 @@ fn wire_vectors_are_stable() {
         std::fs::write(&path, &text).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap();
-    assert!(
-        committed == text,
-        "wire_vectors.json differs from what the code produces"
-    );
+    if committed != text {
+        // Name what differs (the vectors are synthetic test data), so a failure says why.
+        let old: Json = serde_json::from_str(&committed).unwrap_or(Json::Null);
+        let mut diffs = Vec::new();
+        json_diff(&old, &v, String::new(), &mut diffs);
+        panic!("wire_vectors.json differs from what the code produces: {diffs:?}");
+    }
     for c in v["cases"].as_array().unwrap() {
         let rp: [u8; 32] = arr(&h(&c["rp_ephemeral_private"]));
         let signed = open_envelope(&h(&c["envelope"]), &rp, &h(&c["challenge"])).unwrap();
