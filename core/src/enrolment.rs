@@ -28,6 +28,7 @@ use crate::keys::seal::{self, ENROLMENT};
 use crate::keys::{DevicePublicKey, KeyStore, KeyStoreError};
 use crate::lds::FileId;
 use crate::mrz::{CivilDate, MrzDate};
+use crate::pki::alg::DigestAlgorithm;
 use crate::pki::pa::Verdict;
 use crate::rand::RandomSource;
 use crate::reader::AccessProtocol;
@@ -324,47 +325,96 @@ fn valid_iso_date(s: &str) -> bool {
     yyyymmdd(&compact).is_some()
 }
 
-fn hash_name(oid: &str) -> Option<&'static str> {
-    Some(match oid {
-        "1.3.14.3.2.26" => "sha1",
-        "2.16.840.1.101.3.4.2.4" => "sha224",
-        "2.16.840.1.101.3.4.2.1" => "sha256",
-        "2.16.840.1.101.3.4.2.2" => "sha384",
-        "2.16.840.1.101.3.4.2.3" => "sha512",
-        _ => return None,
-    })
+/// The wire name of a digest ("sha256"), as `dg2_digest` carries it.
+fn wire_name(alg: DigestAlgorithm) -> &'static str {
+    match alg {
+        DigestAlgorithm::Sha1 => "sha1",
+        DigestAlgorithm::Sha224 => "sha224",
+        DigestAlgorithm::Sha256 => "sha256",
+        DigestAlgorithm::Sha384 => "sha384",
+        DigestAlgorithm::Sha512 => "sha512",
+    }
 }
 
+/// The length of a digest named on the wire, `None` for an unknown name.
 fn hash_len(name: &str) -> Option<usize> {
-    Some(match name {
-        "sha1" => 20,
-        "sha224" => 28,
-        "sha256" => 32,
-        "sha384" => 48,
-        "sha512" => 64,
-        _ => return None,
-    })
+    [
+        DigestAlgorithm::Sha1,
+        DigestAlgorithm::Sha224,
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Sha384,
+        DigestAlgorithm::Sha512,
+    ]
+    .into_iter()
+    .find(|a| wire_name(*a) == name)
+    .map(DigestAlgorithm::output_len)
+}
+
+/// Why DG2's digest could not be taken from EF.SOD (each caller maps it to its own error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dg2DigestError {
+    /// No parsed EF.SOD.
+    NoSod,
+    /// EF.SOD's SignedData does not parse.
+    SignedData,
+    /// EF.SOD's LDSSecurityObject does not parse.
+    SecurityObject,
+    /// EF.SOD's hash algorithm is not one we name.
+    Algorithm,
+    /// EF.SOD lists no hash for DG2.
+    NoDg2Hash,
+}
+
+impl Dg2Digest {
+    /// DG2's hash as listed in the document's EF.SOD.
+    pub(crate) fn from_sod(doc: &Document) -> Result<Dg2Digest, Dg2DigestError> {
+        let sod = doc.sod.as_ref().ok_or(Dg2DigestError::NoSod)?;
+        let sd =
+            crate::pki::cms::parse_signed_data(&sod.cms).map_err(|_| Dg2DigestError::SignedData)?;
+        let so = crate::pki::ldsso::parse_lds_security_object(&sd.econtent)
+            .map_err(|_| Dg2DigestError::SecurityObject)?;
+        let alg =
+            DigestAlgorithm::from_oid(&so.hash_algorithm_oid).ok_or(Dg2DigestError::Algorithm)?;
+        let digest = so.hash_of(2).ok_or(Dg2DigestError::NoDg2Hash)?.to_vec();
+        Ok(Dg2Digest {
+            algorithm: wire_name(alg).to_owned(),
+            digest,
+        })
+    }
+
+    /// Whether `algorithm` names a known digest and `digest` has its length.
+    pub(crate) fn is_well_formed(algorithm: &str, digest: &[u8]) -> bool {
+        hash_len(algorithm) == Some(digest.len())
+    }
 }
 
 fn dg2_digest(doc: &Document) -> Result<Dg2Digest, EnrolmentError> {
-    let sod = doc
-        .sod
-        .as_ref()
-        .ok_or(EnrolmentError::MissingInput("EF.SOD"))?;
-    let sd = crate::pki::cms::parse_signed_data(&sod.cms)
-        .map_err(|_| EnrolmentError::MissingInput("EF.SOD SignedData"))?;
-    let so = crate::pki::ldsso::parse_lds_security_object(&sd.econtent)
-        .map_err(|_| EnrolmentError::MissingInput("EF.SOD LDSSecurityObject"))?;
-    let algorithm =
-        hash_name(&so.hash_algorithm_oid).ok_or(EnrolmentError::Unsupported("EF.SOD hash"))?;
-    let digest = so
-        .hash_of(2)
-        .ok_or(EnrolmentError::MissingInput("DG2 hash in EF.SOD"))?
-        .to_vec();
-    Ok(Dg2Digest {
-        algorithm: algorithm.to_owned(),
-        digest,
+    Dg2Digest::from_sod(doc).map_err(|e| match e {
+        Dg2DigestError::NoSod => EnrolmentError::MissingInput("EF.SOD"),
+        Dg2DigestError::SignedData => EnrolmentError::MissingInput("EF.SOD SignedData"),
+        Dg2DigestError::SecurityObject => EnrolmentError::MissingInput("EF.SOD LDSSecurityObject"),
+        Dg2DigestError::Algorithm => EnrolmentError::Unsupported("EF.SOD hash"),
+        Dg2DigestError::NoDg2Hash => EnrolmentError::MissingInput("DG2 hash in EF.SOD"),
     })
+}
+
+/// The wire code of the access control a read used (receipt and record chip maps, key 5).
+pub(crate) fn access_code(protocol: AccessProtocol) -> u8 {
+    match protocol {
+        AccessProtocol::None => 0,
+        AccessProtocol::Bac => 1,
+        AccessProtocol::Pace => 2,
+    }
+}
+
+/// The wire code of passive authentication's verdict as the phone saw it (chip maps, key 6).
+pub(crate) fn pa_verdict_code(verdict: Option<Verdict>) -> u8 {
+    match verdict {
+        None => 0,
+        Some(Verdict::Valid) => 1,
+        Some(Verdict::Invalid) => 2,
+        Some(Verdict::Incomplete) => 3,
+    }
 }
 
 fn claims_of(doc: &Document, today: CivilDate) -> EnrolmentClaims {
@@ -450,17 +500,8 @@ impl EnrolmentRecord {
             }),
             _ => None,
         };
-        let access = match doc.raw.link.protocol {
-            AccessProtocol::None => 0,
-            AccessProtocol::Bac => 1,
-            AccessProtocol::Pace => 2,
-        };
-        let pa_verdict = match doc.pa.as_ref().map(|r| r.verdict()) {
-            None => 0,
-            Some(Verdict::Valid) => 1,
-            Some(Verdict::Invalid) => 2,
-            Some(Verdict::Incomplete) => 3,
-        };
+        let access = access_code(doc.raw.link.protocol);
+        let pa_verdict = pa_verdict_code(doc.pa.as_ref().map(|r| r.verdict()));
         Ok(EnrolmentRecord {
             version: VERSION,
             created_at,
@@ -818,7 +859,7 @@ fn parse_payload(payload: &[u8]) -> Result<EnrolmentRecord, EnrolmentError> {
     else {
         return Err(M("dg2_digest"));
     };
-    if hash_len(&algorithm) != Some(digest.len()) {
+    if !Dg2Digest::is_well_formed(&algorithm, &digest) {
         return Err(M("dg2_digest algorithm or length"));
     }
     let chip = parse_chip(take(&mut m, 9, "chip")?)?;

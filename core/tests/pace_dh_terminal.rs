@@ -503,12 +503,3 @@ fn simulated_runs_every_cipher_and_group() {
     simulated_run(0, [3, 2]);
     simulated_run(2, [3, 2]);
 }
-
-/// One DH GM run on the 2048/224 group (AES-128), terminal side only. Run once, in release:
-/// `cargo test --release -p monid-core --test pace_dh_terminal -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn cost_of_one_dh_2048_run() {
-    let spent = simulated_run(1, [1, 2]);
-    println!("terminal side of one PACE DH-GM 2048/224 AES-128 run: {spent:?}");
-}

@@ -26,7 +26,6 @@ use crate::document::Document;
 use crate::keys::{KeyStore, KeyStoreError};
 use crate::lds::FileId;
 use crate::rand::RandomSource;
-use crate::reader::AccessProtocol;
 use crate::transport::CancelToken;
 
 pub use claims::{AssertedValues, Claim, ClaimValue, ConsentItem, Level, consent_items};
@@ -195,45 +194,13 @@ pub use crate::enrolment::Dg2Digest;
 
 /// DG2's hash as listed in the document's EF.SOD (the LDSSecurityObject the issuer signed).
 pub fn dg2_digest_of(doc: &Document) -> Result<Dg2Digest, ReceiptError> {
-    let sod = doc
-        .sod
-        .as_ref()
-        .ok_or(ReceiptError::MissingInput("EF.SOD (for the DG2 digest)"))?;
-    let sd = crate::pki::cms::parse_signed_data(&sod.cms)
-        .map_err(|_| ReceiptError::Malformed("EF.SOD SignedData"))?;
-    let so = crate::pki::ldsso::parse_lds_security_object(&sd.econtent)
-        .map_err(|_| ReceiptError::Malformed("EF.SOD LDSSecurityObject"))?;
-    let algorithm = hash_name(&so.hash_algorithm_oid)
-        .ok_or(ReceiptError::Unsupported("EF.SOD hash algorithm"))?;
-    let digest = so
-        .hash_of(2)
-        .ok_or(ReceiptError::MissingInput("DG2 hash in EF.SOD"))?
-        .to_vec();
-    Ok(Dg2Digest {
-        algorithm: algorithm.to_owned(),
-        digest,
-    })
-}
-
-fn hash_name(oid: &str) -> Option<&'static str> {
-    Some(match oid {
-        "2.16.840.1.101.3.4.2.1" => "sha256",
-        "2.16.840.1.101.3.4.2.2" => "sha384",
-        "2.16.840.1.101.3.4.2.3" => "sha512",
-        "2.16.840.1.101.3.4.2.4" => "sha224",
-        "1.3.14.3.2.26" => "sha1",
-        _ => return None,
-    })
-}
-
-fn hash_len(name: &str) -> Option<usize> {
-    Some(match name {
-        "sha1" => 20,
-        "sha224" => 28,
-        "sha256" => 32,
-        "sha384" => 48,
-        "sha512" => 64,
-        _ => return None,
+    use crate::enrolment::Dg2DigestError as E;
+    Dg2Digest::from_sod(doc).map_err(|e| match e {
+        E::NoSod => ReceiptError::MissingInput("EF.SOD (for the DG2 digest)"),
+        E::SignedData => ReceiptError::Malformed("EF.SOD SignedData"),
+        E::SecurityObject => ReceiptError::Malformed("EF.SOD LDSSecurityObject"),
+        E::Algorithm => ReceiptError::Unsupported("EF.SOD hash algorithm"),
+        E::NoDg2Hash => ReceiptError::MissingInput("DG2 hash in EF.SOD"),
     })
 }
 
@@ -465,17 +432,8 @@ impl<'a> ReceiptBuilder<'a> {
             ))?;
             dgs.push((int(u64::from(n)), Value::Bytes(bytes.to_vec())));
         }
-        let access = match doc.raw.link.protocol {
-            AccessProtocol::None => 0,
-            AccessProtocol::Bac => 1,
-            AccessProtocol::Pace => 2,
-        };
-        let pa_verdict = match doc.pa.as_ref().map(|r| r.verdict()) {
-            None => 0,
-            Some(crate::pki::pa::Verdict::Valid) => 1,
-            Some(crate::pki::pa::Verdict::Invalid) => 2,
-            Some(crate::pki::pa::Verdict::Incomplete) => 3,
-        };
+        let access = crate::enrolment::access_code(doc.raw.link.protocol);
+        let pa_verdict = crate::enrolment::pa_verdict_code(doc.pa.as_ref().map(|r| r.verdict()));
         let mut map = vec![
             (int(1), Value::Bytes(sod.to_vec())),
             (int(2), Value::Map(dgs)),
@@ -484,8 +442,8 @@ impl<'a> ReceiptBuilder<'a> {
             map.push((int(3), aa));
         }
         map.push((int(4), Value::Bool(ca_done)));
-        map.push((int(5), int(access)));
-        map.push((int(6), int(pa_verdict)));
+        map.push((int(5), int(access.into())));
+        map.push((int(6), int(pa_verdict.into())));
         Ok(Value::Map(map))
     }
 
@@ -811,7 +769,7 @@ fn parse_face(v: &Value) -> Result<FaceRecord, ReceiptError> {
         [Value::Text(a), Value::Bytes(d)] => (a, d),
         _ => return Err(ReceiptError::Malformed("dg2_digest")),
     };
-    if hash_len(alg) != Some(digest.len()) {
+    if !Dg2Digest::is_well_formed(alg, digest) {
         return Err(ReceiptError::Malformed("dg2_digest algorithm or length"));
     }
     Ok(FaceRecord {

@@ -186,7 +186,7 @@ pub(crate) fn cnie_document(aa: Option<[u8; 8]>) -> Document {
         files: records,
         absent: Vec::new(),
         link: LinkReport {
-            protocol: AccessProtocol::Pace,
+            protocol: crate::reader::AccessProtocol::Pace,
             cipher: None,
             extended_length: true,
             chunk: 0xDF,
