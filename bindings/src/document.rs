@@ -36,25 +36,55 @@ impl From<core_doc::Verification> for Verification {
     }
 }
 
-/// A text field with its provenance. Personal data: never logged by the library.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+/// A text field with its provenance. Personal data: its `toString()` / `description` is
+/// redacted (the value is only returned by [`TextField::value`]); never log the value.
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct TextField {
-    /// The value.
-    pub value: String,
-    /// The file it came from.
-    pub file: DocumentFile,
-    /// The data object within the file (e.g. 0x5F1F for DG1's MRZ).
-    pub tag: u32,
-    /// Whether the issuer's signature covers it.
-    pub verification: Verification,
+    value: Zeroizing<String>,
+    file: DocumentFile,
+    tag: u32,
+    verification: Verification,
 }
 
-fn field(f: &Option<core_doc::Sourced<Zeroizing<String>>>) -> Option<TextField> {
-    f.as_ref().map(|s| TextField {
-        value: s.value.as_str().to_owned(),
-        file: s.source.file.into(),
-        tag: s.source.tag,
-        verification: s.verification.into(),
+impl std::fmt::Debug for TextField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "TextField(<redacted>, {:?} tag {:04X}, {:?})",
+            self.file, self.tag, self.verification
+        )
+    }
+}
+
+#[uniffi::export]
+impl TextField {
+    /// The value (personal data).
+    pub fn value(&self) -> String {
+        self.value.as_str().to_owned()
+    }
+    /// The file it came from.
+    pub fn file(&self) -> DocumentFile {
+        self.file
+    }
+    /// The data object within the file (e.g. 0x5F1F for DG1's MRZ).
+    pub fn tag(&self) -> u32 {
+        self.tag
+    }
+    /// Whether the issuer's signature covers it.
+    pub fn verification(&self) -> Verification {
+        self.verification
+    }
+}
+
+fn field(f: &Option<core_doc::Sourced<Zeroizing<String>>>) -> Option<Arc<TextField>> {
+    f.as_ref().map(|s| {
+        Arc::new(TextField {
+            value: Zeroizing::new(s.value.as_str().to_owned()),
+            file: s.source.file.into(),
+            tag: s.source.tag,
+            verification: s.verification.into(),
+        })
     })
 }
 
@@ -98,40 +128,40 @@ pub struct FaceInfo {
 }
 
 /// The holder and document fields a person reads, each with its source.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct DocumentSummary {
     /// Document code ("P", "ID", ...).
-    pub document_code: Option<TextField>,
+    pub document_code: Option<Arc<TextField>>,
     /// Issuing state (3-letter code).
-    pub issuing_state: Option<TextField>,
+    pub issuing_state: Option<Arc<TextField>>,
     /// Document number.
-    pub document_number: Option<TextField>,
+    pub document_number: Option<Arc<TextField>>,
     /// Surname (primary identifier).
-    pub surname: Option<TextField>,
+    pub surname: Option<Arc<TextField>>,
     /// Given names (secondary identifier).
-    pub given_names: Option<TextField>,
+    pub given_names: Option<Arc<TextField>>,
     /// Nationality (3-letter code).
-    pub nationality: Option<TextField>,
+    pub nationality: Option<Arc<TextField>>,
     /// Date of birth, YYMMDD.
-    pub date_of_birth: Option<TextField>,
+    pub date_of_birth: Option<Arc<TextField>>,
     /// "M", "F" or "X".
-    pub sex: Option<TextField>,
+    pub sex: Option<Arc<TextField>>,
     /// Date of expiry, YYMMDD.
-    pub date_of_expiry: Option<TextField>,
+    pub date_of_expiry: Option<Arc<TextField>>,
     /// Full name (DG11).
-    pub full_name: Option<TextField>,
+    pub full_name: Option<Arc<TextField>>,
     /// Full date of birth, YYYYMMDD (DG11).
-    pub full_date_of_birth: Option<TextField>,
+    pub full_date_of_birth: Option<Arc<TextField>>,
     /// Place of birth (DG11).
-    pub place_of_birth: Option<TextField>,
+    pub place_of_birth: Option<Arc<TextField>>,
     /// Address (DG11).
-    pub address: Option<TextField>,
+    pub address: Option<Arc<TextField>>,
     /// Personal number (DG11).
-    pub personal_number: Option<TextField>,
+    pub personal_number: Option<Arc<TextField>>,
     /// Issuing authority (DG12).
-    pub issuing_authority: Option<TextField>,
+    pub issuing_authority: Option<Arc<TextField>>,
     /// Date of issue (DG12).
-    pub date_of_issue: Option<TextField>,
+    pub date_of_issue: Option<Arc<TextField>>,
     /// The first face image of DG2.
     pub face: Option<FaceInfo>,
 }
@@ -366,6 +396,11 @@ impl Document {
             inner: Mutex::new(core_doc::Document::from_raw(raw)),
             listener_failures,
         }
+    }
+
+    /// Runs `f` on the core document (for receipts and consent screens).
+    pub(crate) fn with_core<R>(&self, f: impl FnOnce(&core_doc::Document) -> R) -> R {
+        f(&self.lock())
     }
 
     fn lock(&self) -> MutexGuard<'_, core_doc::Document> {

@@ -13,9 +13,15 @@
 //!  document   Document (summary, link, stats, files, chip evidence, verify, chip_genuine,
 //!             face_pixels) and its records
 //!  trust      TrustStore (PEM / DER / master lists, CRLs)
+//!  keystore   DeviceKeyStore (foreign trait: Android Keystore, Secure Enclave, test doubles),
+//!             SoftwareKeyStore (Rust, sealed to a 32-byte key), DeviceKeyError
+//!  challenge  RelyingPartyTrust, scanChallenge -> ScannedChallenge (consent lines, the AA
+//!             challenge to read the card with), ChallengeError
+//!  receipt    createReceipt (face-match binding, signing through a DeviceKeyStore, sealing),
+//!             FaceMatch, enrol / Enrolment, ReceiptError
+//!  verifier   Verifier (the relying party: issue challenges, verify receipts, accept
+//!             enrolments; in-memory stores), Rejected
 //!  vchip      VirtualCard (feature `vchip`, tests only)
-//!  (later)    keystore (foreign trait), qr (challenge scanning), receipt, verifier: one module
-//!             each, added when the core exposes them (issues 5 and 6)
 //! ```
 //!
 //! ## Threading
@@ -36,13 +42,17 @@
 uniffi::setup_scaffolding!();
 
 pub mod access;
+pub mod challenge;
 pub mod document;
 pub mod error;
+pub mod keystore;
 pub mod reader;
+pub mod receipt;
 pub mod transport;
 pub mod trust;
 #[cfg(feature = "vchip")]
 pub mod vchip;
+pub mod verifier;
 
 pub use access::{AccessKey, AccessKeyKind};
 pub use document::Document;

@@ -271,8 +271,23 @@ pub struct CancellationToken {
     token: monid_core::CancelToken,
 }
 
+impl CancellationToken {
+    /// The core token.
+    pub(crate) fn token(&self) -> monid_core::CancelToken {
+        self.token.clone()
+    }
+}
+
 #[uniffi::export]
 impl CancellationToken {
+    /// A fresh token, for operations that take one (receipts, enrolment).
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(CancellationToken {
+            token: monid_core::CancelToken::new(),
+        })
+    }
+
     /// Requests cancellation of the read in progress.
     pub fn cancel(&self) {
         self.token.cancel();

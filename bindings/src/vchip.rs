@@ -142,3 +142,35 @@ pub fn virtual_card_trust_anchors_pem() -> Vec<u8> {
     ]
     .concat()
 }
+
+/// The test relying party `bank.example.ma` (signing key, chain and the anchor a phone trusts),
+/// from the RP test PKI in `test-vectors/rp/`. TEST ONLY.
+#[derive(Clone, uniffi::Record)]
+pub struct TestRelyingParty {
+    /// The signing key (PEM, PKCS #8).
+    pub signing_key_pem: String,
+    /// The leaf and intermediate certificates (PEM).
+    pub certificate_chain_pem: String,
+    /// The relying-party trust anchor (PEM).
+    pub anchor_pem: String,
+}
+
+impl std::fmt::Debug for TestRelyingParty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TestRelyingParty(bank.example.ma)")
+    }
+}
+
+/// The test relying party. TEST ONLY: its private key is public.
+#[uniffi::export]
+pub fn test_relying_party() -> TestRelyingParty {
+    TestRelyingParty {
+        signing_key_pem: include_str!("../../test-vectors/rp/keys/bank.key").to_owned(),
+        certificate_chain_pem: [
+            include_str!("../../test-vectors/rp/certs/bank.pem"),
+            include_str!("../../test-vectors/rp/certs/rp-intermediate.pem"),
+        ]
+        .concat(),
+        anchor_pem: include_str!("../../test-vectors/rp/certs/rp-anchor.pem").to_owned(),
+    }
+}

@@ -65,7 +65,7 @@ final class PlatformStubTests: XCTestCase {
         let tag = FakeISO7816Tag(card)
         let reader = try MonidReader(key: AccessKey.can(can: card.can()))
         let doc = try await reader.read(transport: CoreNFCTransport(tag: tag, info: card.info()))
-        XCTAssertEqual(doc.summary().issuingState?.value, "UTO")
+        XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
         XCTAssertEqual(doc.stats().apdus, UInt64(tag.commands))
     }
 
@@ -84,7 +84,7 @@ final class PlatformStubTests: XCTestCase {
         let second = FakeISO7816Tag(card)
         let doc = try await reader.read(transport: CoreNFCTransport(tag: second))
         XCTAssertEqual(doc.stats().calls, 2)
-        XCTAssertEqual(doc.summary().issuingState?.value, "UTO")
+        XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
     }
 
     func testUserCancelInCoreNFCIsCancelled() async throws {

@@ -7,7 +7,7 @@ import Testing
     let card = VirtualCard.cnie()
     let reader = try MonidReader(key: AccessKey.can(can: card.can()))
     let doc = try await reader.read(transport: ForwardingTransport(card))
-    #expect(doc.summary().issuingState?.value == "UTO")
+    #expect(doc.summary().issuingState?.value() == "UTO")
     #expect(doc.verify(trustStore: Fixture.trust(), nowUnixSeconds: Fixture.now).verdict == .valid)
 }
 

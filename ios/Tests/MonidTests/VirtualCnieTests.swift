@@ -27,8 +27,8 @@ final class VirtualCnieTests: XCTestCase {
         let seen = await collector.value
 
         let s = doc.summary()
-        XCTAssertEqual(s.issuingState?.value, "UTO")
-        XCTAssertNotNil(s.surname?.value)
+        XCTAssertEqual(s.issuingState?.value(), "UTO")
+        XCTAssertNotNil(s.surname?.value())
         XCTAssertEqual(s.surname?.file, .dg1)
         XCTAssertEqual(s.surname?.verification, .notChecked)
         let link = doc.link()
@@ -223,7 +223,7 @@ final class VirtualCnieTests: XCTestCase {
         // A cancelled reader reads again (the next read clears the cancellation).
         card.reconnect()
         let doc = try await reader.read(transport: ForwardingTransport(card))
-        XCTAssertEqual(doc.summary().issuingState?.value, "UTO")
+        XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
     }
 
     func testAThrowingProgressListenerDoesNotStopTheRead() throws {
@@ -233,7 +233,7 @@ final class VirtualCnieTests: XCTestCase {
         let doc = try reader.read(transport: ForwardingTransport(card), listener: listener)
         XCTAssertGreaterThan(listener.calls.value, 0)
         XCTAssertEqual(doc.stats().listenerFailures, UInt64(listener.calls.value))
-        XCTAssertEqual(doc.summary().issuingState?.value, "UTO")
+        XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
     }
 
     func testATransportThrowingAnUnexpectedErrorIsATypedErrorAndTheReadCanResume() async throws {
@@ -250,7 +250,7 @@ final class VirtualCnieTests: XCTestCase {
         // No crash, and the same reader still works with a sane transport.
         card.reconnect()
         let doc = try await reader.read(transport: ForwardingTransport(card))
-        XCTAssertEqual(doc.summary().issuingState?.value, "UTO")
+        XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
     }
 
     func testATransportWhoseInfoThrowsFallsBackToShortApdus() throws {
@@ -264,7 +264,7 @@ final class VirtualCnieTests: XCTestCase {
         let doc = try DocumentReader(key: AccessKey.can(can: card.can()), options: defaultReadOptions())
             .read(transport: NoInfo(card), listener: nil)
         XCTAssertFalse(doc.link().extendedLength)
-        XCTAssertEqual(doc.summary().issuingState?.value, "UTO")
+        XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
     }
 
     func testErrorMappingCoversEveryKind() {

@@ -22,7 +22,7 @@ final class SmokeTests: XCTestCase {
         let transport = ForwardingTransport(card)
         let reader = try DocumentReader(key: try AccessKey.can(can: card.can()), options: defaultReadOptions())
         let doc = try reader.read(transport: transport, listener: nil)
-        XCTAssertEqual(doc.summary().issuingState?.value, "UTO")
+        XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
         XCTAssertEqual(doc.stats().apdus, UInt64(transport.apdus))
         let store = TrustStore()
         XCTAssertEqual(store.addPemBundle(pem: virtualCardTrustAnchorsPem()).added, 3)

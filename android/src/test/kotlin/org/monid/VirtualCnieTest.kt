@@ -69,8 +69,8 @@ class VirtualCnieTest {
         collector.cancel()
 
         val s = doc.summary()
-        assertEquals("UTO", s.issuingState?.value)
-        assertNotNull(s.surname?.value)
+        assertEquals("UTO", s.issuingState?.value())
+        assertNotNull(s.surname?.value())
         assertEquals(DocumentFile.DG1, s.surname?.file)
         assertEquals(Verification.NOT_CHECKED, s.surname?.verification)
         val link = doc.link()
@@ -276,7 +276,7 @@ class VirtualCnieTest {
         val doc = reader.read(ForwardingTransport(card), listener)
         assertTrue(calls.get() > 0)
         assertEquals(calls.get().toULong(), doc.stats().listenerFailures)
-        assertEquals("UTO", doc.summary().issuingState?.value)
+        assertEquals("UTO", doc.summary().issuingState?.value())
     }
 
     @Test
@@ -290,7 +290,7 @@ class VirtualCnieTest {
         // No crash, and the same reader still works with a sane transport.
         card.reconnect()
         val doc = reader.read(ForwardingTransport(card))
-        assertEquals("UTO", doc.summary().issuingState?.value)
+        assertEquals("UTO", doc.summary().issuingState?.value())
     }
 
     @Test
@@ -302,6 +302,6 @@ class VirtualCnieTest {
         }
         val doc = DocumentReader(AccessKey.can(card.can()), defaultReadOptions()).read(t, null)
         assertFalse(doc.link().extendedLength)
-        assertEquals("UTO", doc.summary().issuingState?.value)
+        assertEquals("UTO", doc.summary().issuingState?.value())
     }
 }

@@ -1,0 +1,408 @@
+//! The relying-party flow through the exported API only (what the Kotlin and Swift tests do in
+//! their languages): the verifier issues a challenge, the phone scans it, reads the virtual
+//! CNIE with the derived AA challenge, binds a face match, signs with a key store and seals;
+//! the verifier accepts it once. Plus the error paths a platform sees.
+#![cfg(feature = "vchip")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use monid::challenge::{
+    Assurance, ChallengeError, Claim, ClaimRequest, Level, RelyingPartyTrust, scan_challenge,
+};
+use monid::keystore::{DeviceKeyError, DeviceKeyOptions, DeviceKeyStore, SoftwareKeyStore};
+use monid::receipt::{FaceMatch, Liveness, ReceiptError, create_receipt, enrol};
+use monid::vchip::{VirtualCard, test_relying_party, virtual_card_trust_anchors_pem};
+use monid::verifier::{
+    ChallengeSpec, Rejected, RejectionReason, Verifier, VerifierConfig, default_policy,
+};
+use monid::{AccessKey, CancellationToken, DocumentReader, TrustStore, default_read_options};
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn verifier() -> Arc<Verifier> {
+    let rp = test_relying_party();
+    let csca = TrustStore::new();
+    csca.add_pem_bundle(virtual_card_trust_anchors_pem());
+    Verifier::new(VerifierConfig {
+        signing_key_pem: rp.signing_key_pem,
+        certificate_chain_pem: rp.certificate_chain_pem,
+        compact: false,
+        csca,
+        attestation_roots_pem: String::new(),
+        policy: default_policy(),
+        capacity: 16,
+    })
+    .unwrap()
+}
+
+fn phone_trust() -> Arc<RelyingPartyTrust> {
+    let t = RelyingPartyTrust::new();
+    assert_eq!(
+        t.add_anchors_pem(test_relying_party().anchor_pem).unwrap(),
+        1
+    );
+    t
+}
+
+fn spec(claims: &[(Claim, Level)], assurance: Assurance) -> ChallengeSpec {
+    ChallengeSpec {
+        purpose: "bindings flow test".into(),
+        claims: claims
+            .iter()
+            .map(|(claim, level)| ClaimRequest {
+                claim: *claim,
+                level: *level,
+            })
+            .collect(),
+        assurance,
+        response_uri: "https://bank.example.ma/monid/receipt".into(),
+        lifetime_seconds: 300,
+    }
+}
+
+const ALL: Assurance = Assurance {
+    chip_read: true,
+    chip_genuine: true,
+    face_match: true,
+};
+
+fn face(score: u16) -> FaceMatch {
+    FaceMatch {
+        engine_id: "test-matcher".into(),
+        engine_version: "1".into(),
+        score_milli: score,
+        threshold_milli: 800,
+        decision: score >= 800,
+        liveness: Liveness::Passed,
+    }
+}
+
+/// Reads the virtual CNIE for `scanned` with the AA challenge bound to `device_key`.
+fn read_for(
+    scanned: &monid::challenge::ScannedChallenge,
+    device_key: Vec<u8>,
+) -> Arc<monid::Document> {
+    let card = VirtualCard::cnie();
+    let mut options = default_read_options();
+    options.active_authentication_challenge =
+        Some(scanned.active_authentication_challenge(device_key).unwrap());
+    let reader = DocumentReader::new(AccessKey::can(card.can()).unwrap(), options).unwrap();
+    reader.read(Arc::clone(&card).transport(), None).unwrap()
+}
+
+#[test]
+fn challenge_scanned_receipt_made_and_verified_once() {
+    let t = now();
+    let v = verifier();
+    let issued = v
+        .issue_challenge(
+            spec(
+                &[
+                    (Claim::Names, Level::ChipVerifiable),
+                    (Claim::AgeOver18, Level::ChipVerifiable),
+                    (Claim::Photo, Level::ChipVerifiable),
+                ],
+                ALL,
+            ),
+            t,
+        )
+        .unwrap();
+    let scanned = scan_challenge(issued.qr_text.clone(), phone_trust(), t, 120).unwrap();
+    assert_eq!(scanned.rp_id(), "bank.example.ma");
+    assert_eq!(scanned.confirmation_code(), issued.confirmation_code);
+    assert!(scanned.needs_card());
+    assert_eq!(scanned.claims().len(), 3);
+
+    let keys = SoftwareKeyStore::new();
+    let device = keys
+        .clone()
+        .as_device_key_store()
+        .generate(
+            "device".into(),
+            DeviceKeyOptions {
+                hardware_required: false,
+                user_authentication_required: false,
+            },
+        )
+        .unwrap();
+    let doc = read_for(&scanned, device);
+    let consent = scanned.consent_items(Some(Arc::clone(&doc)), t);
+    assert!(consent.iter().any(|c| c.data_group() == Some(2)));
+    assert!(!format!("{:?}", consent[0]).contains("UTO<"));
+
+    let sealed = create_receipt(
+        Arc::clone(&scanned),
+        Some(doc),
+        Some(face(930)),
+        Some(b"live capture".to_vec()),
+        None,
+        keys.as_device_key_store(),
+        "device".into(),
+        t,
+        None,
+    )
+    .unwrap();
+    assert_eq!(sealed.response_uri, "https://bank.example.ma/monid/receipt");
+    assert!(
+        sealed.envelope_qr_text.is_none(),
+        "a photo receipt is POSTed, not shown"
+    );
+    let ok = v.verify(sealed.envelope.clone(), t + 1).unwrap();
+    assert!(ok.assurance.chip_read && ok.assurance.chip_genuine);
+    assert_eq!(ok.assurance.face.unwrap().score_milli, 930);
+    assert_eq!(ok.claims[1].age_over(), Some(true));
+    assert!(ok.claims[0].primary_name().is_some());
+    assert!(format!("{:?}", ok.claims[0]).contains("<redacted>"));
+    assert!(ok.photo.is_some());
+    // Exactly once.
+    match v.verify(sealed.envelope, t + 2) {
+        Err(Rejected::Receipt { reason, .. }) => assert_eq!(reason, RejectionReason::Replayed),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn low_face_score_is_refused_by_policy() {
+    let t = now();
+    let v = verifier();
+    let issued = v
+        .issue_challenge(spec(&[(Claim::Names, Level::ChipVerifiable)], ALL), t)
+        .unwrap();
+    let scanned = scan_challenge(issued.qr_text, phone_trust(), t, 120).unwrap();
+    let keys = SoftwareKeyStore::new().as_device_key_store();
+    let device = keys
+        .generate(
+            "d".into(),
+            DeviceKeyOptions {
+                hardware_required: false,
+                user_authentication_required: false,
+            },
+        )
+        .unwrap();
+    let doc = read_for(&scanned, device);
+    let sealed = create_receipt(
+        scanned,
+        Some(doc),
+        Some(face(500)),
+        Some(vec![1, 2, 3]),
+        None,
+        keys,
+        "d".into(),
+        t,
+        None,
+    )
+    .unwrap();
+    match v.verify(sealed.envelope, t) {
+        Err(Rejected::Receipt { reason, detail }) => {
+            assert_eq!(reason, RejectionReason::Face);
+            assert!(detail.contains("face score"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn forged_and_foreign_challenges_are_refused() {
+    let t = now();
+    let v = verifier();
+    let issued = v
+        .issue_challenge(spec(&[(Claim::Names, Level::ChipVerifiable)], ALL), t)
+        .unwrap();
+    // No anchor: unknown relying party.
+    let err = scan_challenge(issued.qr_text.clone(), RelyingPartyTrust::new(), t, 120).unwrap_err();
+    assert!(
+        matches!(err, ChallengeError::UnknownRelyingParty(_)),
+        "{err:?}"
+    );
+    // A flipped character: refused with a typed error, never a panic.
+    let mut text = issued.qr_text.into_bytes();
+    let i = text.len() / 2;
+    text[i] = if text[i] == b'A' { b'B' } else { b'A' };
+    let err = scan_challenge(String::from_utf8(text).unwrap(), phone_trust(), t, 120).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ChallengeError::Malformed(_)
+                | ChallengeError::BadSignature(_)
+                | ChallengeError::UnknownRelyingParty(_)
+        ),
+        "{err:?}"
+    );
+    assert!(matches!(
+        scan_challenge("hello".into(), phone_trust(), t, 120),
+        Err(ChallengeError::Malformed(_))
+    ));
+}
+
+/// A key store that fails as a platform's would.
+struct Failing {
+    inner: Arc<dyn DeviceKeyStore>,
+    fail_with: Option<DeviceKeyError>,
+    signed: AtomicBool,
+}
+
+impl DeviceKeyStore for Failing {
+    fn generate(&self, alias: String, o: DeviceKeyOptions) -> Result<Vec<u8>, DeviceKeyError> {
+        self.inner.generate(alias, o)
+    }
+    fn public_key(&self, alias: String) -> Result<Vec<u8>, DeviceKeyError> {
+        self.inner.public_key(alias)
+    }
+    fn sign(&self, alias: String, m: Vec<u8>) -> Result<Vec<u8>, DeviceKeyError> {
+        self.signed.store(true, Ordering::SeqCst);
+        match &self.fail_with {
+            Some(e) => Err(e.clone()),
+            None => self.inner.sign(alias, m),
+        }
+    }
+    fn delete(&self, alias: String) -> Result<(), DeviceKeyError> {
+        self.inner.delete(alias)
+    }
+    fn attestation(&self, alias: String, c: Vec<u8>) -> Result<Vec<Vec<u8>>, DeviceKeyError> {
+        self.inner.attestation(alias, c)
+    }
+}
+
+#[test]
+fn key_store_failures_are_typed() {
+    let t = now();
+    let v = verifier();
+    let issued = v
+        .issue_challenge(spec(&[(Claim::Names, Level::ChipVerifiable)], ALL), t)
+        .unwrap();
+    let scanned = scan_challenge(issued.qr_text, phone_trust(), t, 120).unwrap();
+    let soft = SoftwareKeyStore::new().as_device_key_store();
+    let device = soft
+        .generate(
+            "d".into(),
+            DeviceKeyOptions {
+                hardware_required: false,
+                user_authentication_required: false,
+            },
+        )
+        .unwrap();
+    let doc = read_for(&scanned, device);
+    let attempt = |fail_with: Option<DeviceKeyError>, cancel: Option<Arc<CancellationToken>>| {
+        let store = Arc::new(Failing {
+            inner: Arc::clone(&soft),
+            fail_with,
+            signed: AtomicBool::new(false),
+        });
+        let r = create_receipt(
+            Arc::clone(&scanned),
+            Some(Arc::clone(&doc)),
+            Some(face(900)),
+            Some(vec![9]),
+            None,
+            store.clone(),
+            "d".into(),
+            t,
+            cancel,
+        );
+        (r, store.signed.load(Ordering::SeqCst))
+    };
+    assert_eq!(
+        attempt(Some(DeviceKeyError::KeyInvalidated), None)
+            .0
+            .unwrap_err(),
+        ReceiptError::KeyInvalidated
+    );
+    assert_eq!(
+        attempt(Some(DeviceKeyError::UserCancelled), None)
+            .0
+            .unwrap_err(),
+        ReceiptError::UserCancelled
+    );
+    match attempt(
+        Some(DeviceKeyError::Unexpected {
+            reason: "java.lang.IllegalStateException".into(),
+        }),
+        None,
+    )
+    .0
+    {
+        Err(ReceiptError::KeyStore { reason }) => assert!(reason.contains("unexpectedly")),
+        other => panic!("{other:?}"),
+    }
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let (r, signed) = attempt(None, Some(cancel));
+    assert_eq!(r.unwrap_err(), ReceiptError::Cancelled);
+    assert!(
+        !signed,
+        "a cancelled receipt never reaches the key store's prompt"
+    );
+    // Missing inputs are named.
+    let r = create_receipt(scanned, None, None, None, None, soft, "d".into(), t, None);
+    assert!(matches!(r, Err(ReceiptError::MissingInput { .. })), "{r:?}");
+}
+
+#[test]
+fn device_asserted_claim_rests_on_an_accepted_enrolment() {
+    let t = now();
+    let v = verifier();
+    let keys = SoftwareKeyStore::new().as_device_key_store();
+    keys.generate(
+        "d".into(),
+        DeviceKeyOptions {
+            hardware_required: false,
+            user_authentication_required: false,
+        },
+    )
+    .unwrap();
+    // Enrol with a plain read (no challenge yet).
+    let card = VirtualCard::cnie();
+    let reader =
+        DocumentReader::new(AccessKey::can(card.can()).unwrap(), default_read_options()).unwrap();
+    let doc = reader.read(Arc::clone(&card).transport(), None).unwrap();
+    let enrolment = enrol(doc, Arc::clone(&keys), "d".into(), t, None).unwrap();
+    let sealed = enrolment.seal(vec![3; 32]).unwrap();
+    let enrolment = monid::receipt::Enrolment::open(sealed, vec![3; 32]).unwrap();
+    v.accept_enrolment(enrolment.signed_bytes(), t).unwrap();
+
+    let none = Assurance {
+        chip_read: false,
+        chip_genuine: false,
+        face_match: false,
+    };
+    let issued = v
+        .issue_challenge(spec(&[(Claim::AgeOver18, Level::DeviceAsserted)], none), t)
+        .unwrap();
+    let scanned = scan_challenge(issued.qr_text, phone_trust(), t, 120).unwrap();
+    assert!(!scanned.needs_card());
+    let receipt = create_receipt(
+        scanned,
+        None,
+        None,
+        None,
+        Some(enrolment),
+        keys,
+        "d".into(),
+        t,
+        None,
+    )
+    .unwrap();
+    assert!(
+        receipt
+            .envelope_qr_text
+            .as_deref()
+            .unwrap()
+            .starts_with("ME1:")
+    );
+    let ok = v.verify(receipt.envelope, t).unwrap();
+    assert_eq!(ok.claims[0].age_over(), Some(true));
+    assert_eq!(ok.assurance.level, Level::DeviceAsserted);
+}
