@@ -8,7 +8,7 @@
 FFI_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 FFI_OUT="${FFI_OUT:-$FFI_REPO/target/ffi}"
 FFI_CACHE="${FFI_TOOLCHAIN_CACHE:-$HOME/.cache/ffi-toolchains}"
-FFI_PROFILE_DIR="$FFI_REPO/target/debug"
+FFI_PROFILE_DIR="${CARGO_TARGET_DIR:-$FFI_REPO/target}/debug"
 FFI_LIB="$FFI_PROFILE_DIR/libmonid.so"
 FFI_BINDGEN="$FFI_PROFILE_DIR/uniffi-bindgen"
 
