@@ -336,8 +336,10 @@ pub fn scan_challenge_strict(
     Ok(Arc::new(ScannedChallenge { inner }))
 }
 
-/// One line of the consent screen: a field that will be sent. Personal data: do not log.
+/// One line of the consent screen: a field that will be sent. Personal data: its
+/// `toString()` is redacted; show [`ConsentItem::value`] to the user, never log it.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct ConsentItem {
     inner: monid_core::receipt::ConsentItem,
 }

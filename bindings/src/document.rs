@@ -379,6 +379,7 @@ pub struct FacePixels {
 
 /// A document as read: the parsed view, kept in Rust (file bytes are zeroized when released).
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct Document {
     inner: Mutex<core_doc::Document>,
     listener_failures: u64,
