@@ -11,8 +11,8 @@
 //!
 //! Claims use the same rules as a receipt's device-asserted values: names, nationality and
 //! document number from the MRZ (ICAO `<` fillers turned into single spaces, trimmed); dates of
-//! birth and expiry from the MRZ with two-digit years resolved by [`MrzDate::resolve_birth`] and
-//! [`MrzDate::resolve_expiry`] against the caller's `today`, the full date of birth of DG11
+//! birth and expiry from the MRZ with two-digit years resolved by [`crate::mrz::MrzDate::resolve_birth`] and
+//! [`crate::mrz::MrzDate::resolve_expiry`] against the caller's `today`, the full date of birth of DG11
 //! winning when complete; the address from DG11. A date of birth with unknown parts is left out.
 //!
 //! Personal data (claims, DG1/DG11, the signed bytes) is zeroized on drop and redacted in
@@ -27,11 +27,12 @@ use crate::document::{ChipGenuine, Document};
 use crate::keys::seal::{self, ENROLMENT};
 use crate::keys::{DevicePublicKey, KeyStore, KeyStoreError};
 use crate::lds::FileId;
-use crate::mrz::{CivilDate, MrzDate};
+use crate::mrz::CivilDate;
 use crate::pki::alg::DigestAlgorithm;
 use crate::pki::pa::Verdict;
 use crate::rand::RandomSource;
 use crate::reader::AccessProtocol;
+use crate::receipt::AssertedValues;
 use crate::transport::CancelToken;
 
 /// The record version this module writes and reads.
@@ -290,39 +291,9 @@ pub fn attestation_challenge(sod: &[u8]) -> [u8; 32] {
 // ---------------------------------------------------------------------------------------------
 // Building
 
-/// ICAO writes `<` as a separator; the claim uses single spaces, trimmed.
-fn icao_text(s: &str) -> String {
-    let replaced = Zeroizing::new(s.replace('<', " "));
-    let words: Vec<&str> = replaced.split_whitespace().collect();
-    words.join(" ")
-}
-
-fn iso_date(d: CivilDate) -> String {
-    format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
-}
-
-/// `YYYYMMDD` (DG11's full date of birth) to a date; `None` if incomplete or invalid.
-fn yyyymmdd(s: &str) -> Option<CivilDate> {
-    let b = s.as_bytes();
-    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = |r: core::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u16>().ok());
-    CivilDate::new(
-        n(0..4)?,
-        u8::try_from(n(4..6)?).ok()?,
-        u8::try_from(n(6..8)?).ok()?,
-    )
-}
-
 /// `YYYY-MM-DD` with a date that exists.
 fn valid_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return false;
-    }
-    let compact: String = s.chars().filter(|c| *c != '-').collect();
-    yyyymmdd(&compact).is_some()
+    crate::receipt::claims::parse_iso_date(s).is_some()
 }
 
 /// The wire name of a digest ("sha256"), as `dg2_digest` carries it.
@@ -417,27 +388,26 @@ pub(crate) fn pa_verdict_code(verdict: Option<Verdict>) -> u8 {
     }
 }
 
+/// The claims of a read: the same values device-asserted receipts derive
+/// ([`AssertedValues::from_document`]), in the record's text form.
 fn claims_of(doc: &Document, today: CivilDate) -> EnrolmentClaims {
-    let mut c = EnrolmentClaims::default();
-    let mut birth: Option<CivilDate> = None;
-    if let Some(m) = &doc.mrz {
-        c.names = Some(Names {
-            primary: icao_text(m.primary_identifier()),
-            secondary: icao_text(m.secondary_identifier()),
-        });
-        c.nationality = Some(icao_text(m.nationality()));
-        c.document_number = Some(icao_text(m.document_number()));
-        birth = MrzDate::resolve_birth(m.date_of_birth(), today);
-        c.document_expiry = m.date_of_expiry().resolve_expiry(today).map(iso_date);
+    let v = AssertedValues::from_document(doc, today);
+    let text = |t: &Option<Zeroizing<String>>| t.as_ref().map(|s| s.as_str().to_owned());
+    EnrolmentClaims {
+        names: v
+            .primary
+            .as_ref()
+            .zip(v.secondary.as_ref())
+            .map(|(p, s)| Names {
+                primary: p.as_str().to_owned(),
+                secondary: s.as_str().to_owned(),
+            }),
+        birth_date: v.birth_date.map(crate::tz::iso_date),
+        nationality: text(&v.nationality),
+        document_number: text(&v.document_number),
+        document_expiry: v.document_expiry.map(crate::tz::iso_date),
+        address: text(&v.address),
     }
-    if let Some(dg11) = &doc.dg11 {
-        if let Some(d) = dg11.full_date_of_birth.as_ref().and_then(|s| yyyymmdd(s)) {
-            birth = Some(d);
-        }
-        c.address = dg11.permanent_address.as_ref().map(|a| icao_text(a));
-    }
-    c.birth_date = birth.map(iso_date);
-    c
 }
 
 fn pa_summary(doc: &Document) -> String {

@@ -13,8 +13,9 @@
 
 use std::sync::atomic::AtomicU64;
 
-pub mod keys_targets;
 pub mod challenge;
+pub mod keys_targets;
+pub mod receipt_targets;
 pub mod targets;
 
 /// A target: takes any bytes, must return.
@@ -50,6 +51,9 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sealed_keystore", keys_targets::sealed_keystore),
     ("enrolment", keys_targets::enrolment),
     ("challenge", challenge::challenge),
+    ("receipt_parse", receipt_targets::receipt_parse),
+    ("envelope_open", receipt_targets::envelope_open),
+    ("verifier_verify", receipt_targets::verifier_verify),
 ];
 
 /// Decoder panics caught by `monid_core::face` (counted, not failures: see

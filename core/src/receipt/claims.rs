@@ -95,14 +95,14 @@ impl core::fmt::Debug for AssertedValues {
 }
 
 /// ICAO writes `<` as a separator; the asserted value uses spaces, trimmed.
-fn icao_text(s: &str) -> Zeroizing<String> {
+pub(crate) fn icao_text(s: &str) -> Zeroizing<String> {
     let replaced: Zeroizing<String> = Zeroizing::new(s.replace('<', " "));
     let words: Vec<&str> = replaced.split_whitespace().collect();
     Zeroizing::new(words.join(" "))
 }
 
 /// `YYYYMMDD` (DG11 full date of birth) to a date.
-fn yyyymmdd(s: &str) -> Option<CivilDate> {
+pub(crate) fn yyyymmdd(s: &str) -> Option<CivilDate> {
     let b = s.as_bytes();
     if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
         return None;
@@ -115,8 +115,8 @@ fn yyyymmdd(s: &str) -> Option<CivilDate> {
     )
 }
 
-/// `YYYY-MM-DD` to a date.
-fn iso_date(s: &str) -> Option<CivilDate> {
+/// `YYYY-MM-DD` to a date (`None` when malformed or the date does not exist).
+pub(crate) fn parse_iso_date(s: &str) -> Option<CivilDate> {
     let b = s.as_bytes();
     let shape = b.iter().enumerate().all(|(i, c)| {
         if i == 4 || i == 7 {
@@ -172,10 +172,10 @@ impl AssertedValues {
                 .names
                 .as_ref()
                 .map(|n| Zeroizing::new(n.secondary.clone())),
-            birth_date: claims.birth_date.as_deref().and_then(iso_date),
+            birth_date: claims.birth_date.as_deref().and_then(parse_iso_date),
             nationality: z(&claims.nationality),
             document_number: z(&claims.document_number),
-            document_expiry: claims.document_expiry.as_deref().and_then(iso_date),
+            document_expiry: claims.document_expiry.as_deref().and_then(parse_iso_date),
             address: z(&claims.address),
         }
     }
