@@ -123,18 +123,19 @@ final class PlatformStubTests: XCTestCase {
     }
 
     func testSecureEnclaveStoreWithoutASecureEnclave() {
-        let store = SecureEnclaveKeyStore(service: "test")
-        XCTAssertThrowsError(try store.generate(alias: "a", options: DeviceKeyOptions())) { e in
-            XCTAssertEqual(e as? DeviceKeyError, .hardwareUnavailable)
+        let store = SecureEnclaveKeyStore(service: "test.no-enclave")
+        let options = DeviceKeyOptions(hardwareRequired: true, userAuthenticationRequired: true)
+        XCTAssertThrowsError(try store.generate(alias: "a", options: options)) { e in
+            XCTAssertEqual(e as? DeviceKeyError, .HardwareUnavailable)
         }
-        XCTAssertThrowsError(try store.publicKey(alias: "a")) { XCTAssertEqual($0 as? DeviceKeyError, .notFound) }
-        XCTAssertThrowsError(try store.sign(alias: "a", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .notFound) }
-        XCTAssertThrowsError(try store.delete(alias: "a")) { XCTAssertEqual($0 as? DeviceKeyError, .notFound) }
+        XCTAssertThrowsError(try store.publicKey(alias: "a")) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
+        XCTAssertThrowsError(try store.sign(alias: "a", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
+        XCTAssertThrowsError(try store.delete(alias: "a")) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
         let la = { (code: Int) in NSError(domain: "com.apple.LocalAuthentication", code: code) }
-        XCTAssertEqual(SecureEnclaveKeyStore.map(la(-2)), .userCancelled)
-        XCTAssertEqual(SecureEnclaveKeyStore.map(la(-1)), .authenticationFailed)
-        XCTAssertEqual(SecureEnclaveKeyStore.map(NSError(domain: "x", code: 7)), .platform("Secure Enclave failure (x 7)"))
-        XCTAssertEqual(SecureEnclaveKeyStore.map(DeviceKeyError.keyInvalidated), .keyInvalidated)
+        XCTAssertEqual(SecureEnclaveKeyStore.map(la(-2)), .UserCancelled)
+        XCTAssertEqual(SecureEnclaveKeyStore.map(la(-1)), .AuthenticationFailed)
+        XCTAssertEqual(SecureEnclaveKeyStore.map(NSError(domain: "x", code: 7)), .Platform(reason: "Secure Enclave failure (x 7)"))
+        XCTAssertEqual(SecureEnclaveKeyStore.map(DeviceKeyError.KeyInvalidated), .KeyInvalidated)
     }
 }
 #endif
