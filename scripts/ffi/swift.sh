@@ -7,9 +7,9 @@
 #   scripts/ffi/swift.sh install    # toolchain only
 #
 # Toolchain: Debian 12 has no Swift, so a Debian 13 (trixie) rootfs is debootstrapped into
-# ~/.cache/ffi-toolchains/swift-trixie-rootfs (or $FFI_TOOLCHAIN_CACHE) with `swiftlang` 6.0.3
-# , libc6-dev and libssl-dev (~2.6 GB; needs root for debootstrap/chroot/mount; mounts live in a private
-# mount namespace). The cdylib is built on the host (glibc 2.36) and loads inside trixie.
+# ~/.cache/ffi-toolchains/swift-trixie-rootfs (or $FFI_TOOLCHAIN_CACHE) with `swiftlang` 6.0.3,
+# libc6-dev and libssl-dev (~2.6 GB; needs root for debootstrap/chroot/mount; mounts live in a
+# private mount namespace). The cdylib is built on the host (glibc 2.36) and loads inside trixie.
 # A missing or uninstallable toolchain is a FAILURE, never a skip.
 #
 # Package layout expected (ios/, or the smoke package):
