@@ -29,10 +29,16 @@ let stubTargets: [Target] = [
     .target(name: "Security", path: "Stubs/Security", swiftSettings: swiftSettings),
 ]
 let monidDependencies: [Target.Dependency] = ["monidFFI", "CoreNFC", "CryptoKit", "Security"]
+// The tests' key store written in Swift signs with OpenSSL's libcrypto (Linux has no CryptoKit);
+// on Apple platforms the same test store uses CryptoKit instead.
+let testOnlyTargets: [Target] = [.systemLibrary(name: "COpenSSL", path: "Tests/COpenSSL")]
+let testDependencies: [Target.Dependency] = ["Monid", "COpenSSL"]
 #else
 let ffiTarget: Target = .binaryTarget(name: "monidFFI", path: "MonidFFI.xcframework")
 let stubTargets: [Target] = []
 let monidDependencies: [Target.Dependency] = ["monidFFI"]
+let testOnlyTargets: [Target] = []
+let testDependencies: [Target.Dependency] = ["Monid"]
 #endif
 
 let package = Package(
@@ -57,9 +63,9 @@ let package = Package(
         ),
         .testTarget(
             name: "MonidTests",
-            dependencies: ["Monid"],
+            dependencies: testDependencies,
             path: "Tests/MonidTests",
             swiftSettings: swiftSettings
         ),
-    ] + stubTargets
+    ] + stubTargets + testOnlyTargets
 )

@@ -7,9 +7,9 @@
 #   scripts/ffi/swift.sh install    # toolchain only
 #
 # Toolchain: Debian 12 has no Swift, so a Debian 13 (trixie) rootfs is debootstrapped into
-# ~/.cache/ffi-toolchains/swift-trixie-rootfs (or $FFI_TOOLCHAIN_CACHE) with `swiftlang` 6.0.3
-# and libc6-dev (~2.6 GB; needs root for debootstrap/chroot/mount; mounts live in a private
-# mount namespace). The cdylib is built on the host (glibc 2.36) and loads inside trixie.
+# ~/.cache/ffi-toolchains/swift-trixie-rootfs (or $FFI_TOOLCHAIN_CACHE) with `swiftlang` 6.0.3,
+# libc6-dev and libssl-dev (~2.6 GB; needs root for debootstrap/chroot/mount; mounts live in a
+# private mount namespace). The cdylib is built on the host (glibc 2.36) and loads inside trixie.
 # A missing or uninstallable toolchain is a FAILURE, never a skip.
 #
 # Package layout expected (ios/, or the smoke package):
@@ -32,7 +32,8 @@ set -euo pipefail
 
 ROOT="${SWIFT_ROOTFS:-$FFI_CACHE/swift-trixie-rootfs}"
 MARKER="$ROOT/.ffi-swift-ready"
-PKGS="swiftlang libc6-dev"
+# libssl-dev: the tests' Swift key store signs through OpenSSL's EVP API (Linux has no CryptoKit).
+PKGS="swiftlang libc6-dev libssl-dev"
 
 fail_line() { echo "swift: 0 passed, 1 failed"; ffi_die "$*"; }
 
@@ -66,7 +67,18 @@ host_mirror() {
 install_toolchain() {
     [ "$(id -u)" = 0 ] || fail_line "must run as root (debootstrap, chroot and mount need it)"
     if [ -f "$MARKER" ] && [ -x "$ROOT/usr/bin/swiftc" ]; then
-        ffi_log "swift toolchain cached: $(head -1 "$MARKER")"
+        if [ "$(sed -n 2p "$MARKER")" = "packages: $PKGS" ]; then
+            ffi_log "swift toolchain cached: $(head -1 "$MARKER")"
+            return 0
+        fi
+        # An older rootfs (fewer packages): add the missing ones, keep the rest.
+        ffi_log "swift toolchain cached, adding packages: $PKGS"
+        cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+        in_root "" / /bin/bash -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends $PKGS >/dev/null && apt-get clean" \
+            || fail_line "apt-get install $PKGS in the rootfs failed"
+        { head -1 "$MARKER"; echo "packages: $PKGS"; } > "$MARKER.tmp"
+        mv "$MARKER.tmp" "$MARKER"
         return 0
     fi
     local avail_kb
@@ -91,6 +103,7 @@ install_toolchain() {
         apt-get install -y -qq --no-install-recommends $PKGS >/dev/null && apt-get clean" \
         || fail_line "apt-get install $PKGS in the rootfs failed"
     in_root "" / swift --version 2>&1 | head -1 > "$MARKER.tmp" || fail_line "swift does not run in the rootfs"
+    echo "packages: $PKGS" >> "$MARKER.tmp"
     mv "$MARKER.tmp" "$MARKER"
     ffi_log "swift toolchain ready: $(head -1 "$MARKER")"
 }

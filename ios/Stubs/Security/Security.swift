@@ -1,8 +1,10 @@
 // A compile-only stub of the few Security (Keychain, access control) APIs that
 // Sources/Monid/Platform/SecureEnclaveKeyStore.swift uses, so that it type-checks on Linux in CI
 // (Package.swift adds this module on Linux only). The Core Foundation types are stand-ins
-// (Linux Foundation exports none of them). Nothing here does anything at run time: every
-// keychain call answers "not found".
+// (Linux Foundation exports none of them). The keychain is a dictionary in memory (generic
+// passwords by service and account), so the key store's keychain logic and error mapping run in
+// the tests; nothing else does anything (access control creation answers nil).
+import Foundation
 
 /// Stand-ins for the Core Foundation types the SDK imports with Security.
 public typealias CFDictionary = [String: Any]
@@ -16,6 +18,8 @@ public let errSecDuplicateItem: OSStatus = -25299
 public let errSecAuthFailed: OSStatus = -25293
 public let errSecUserCanceled: OSStatus = -128
 public let errSecInteractionNotAllowed: OSStatus = -25308
+public let errSecNotAvailable: OSStatus = -25291
+public let errSecParam: OSStatus = -50
 
 public let kSecClass: CFString = "class"
 public let kSecClassGenericPassword: CFString = "genp"
@@ -48,14 +52,55 @@ public func SecAccessControlCreateWithFlags(
     nil
 }
 
+/// The stub's keychain: generic-password data by (service, account).
+final class StubKeychain: @unchecked Sendable {
+    static let shared = StubKeychain()
+    private let lock = NSLock()
+    private var items: [String: Data] = [:]
+
+    static func key(_ q: CFDictionary) -> String? {
+        guard let service = q[kSecAttrService] as? String, let account = q[kSecAttrAccount] as? String else {
+            return nil
+        }
+        return service + "\u{0}" + account
+    }
+
+    func add(_ key: String, _ data: Data) -> OSStatus {
+        lock.lock()
+        defer { lock.unlock() }
+        if items[key] != nil { return errSecDuplicateItem }
+        items[key] = data
+        return errSecSuccess
+    }
+
+    func get(_ key: String) -> Data? {
+        lock.lock()
+        defer { lock.unlock() }
+        return items[key]
+    }
+
+    func remove(_ key: String) -> OSStatus {
+        lock.lock()
+        defer { lock.unlock() }
+        return items.removeValue(forKey: key) == nil ? errSecItemNotFound : errSecSuccess
+    }
+}
+
 public func SecItemAdd(_ attributes: CFDictionary, _ result: UnsafeMutablePointer<CFTypeRef?>?) -> OSStatus {
-    errSecItemNotFound
+    guard let key = StubKeychain.key(attributes), let data = attributes[kSecValueData] as? Data else {
+        return errSecParam
+    }
+    return StubKeychain.shared.add(key, data)
 }
 
 public func SecItemCopyMatching(_ query: CFDictionary, _ result: UnsafeMutablePointer<CFTypeRef?>?) -> OSStatus {
-    errSecItemNotFound
+    guard let key = StubKeychain.key(query) else { return errSecParam }
+    guard let data = StubKeychain.shared.get(key) else { return errSecItemNotFound }
+    result?.pointee = data as AnyObject
+    return errSecSuccess
 }
 
 public func SecItemDelete(_ query: CFDictionary) -> OSStatus {
-    errSecItemNotFound
+    guard let key = StubKeychain.key(query) else { return errSecParam }
+    return StubKeychain.shared.remove(key)
 }

@@ -3,6 +3,7 @@ import CoreNFC
 import CryptoKit
 import Dispatch
 import Foundation
+import Security
 import XCTest
 @testable import Monid
 
@@ -123,18 +124,98 @@ final class PlatformStubTests: XCTestCase {
     }
 
     func testSecureEnclaveStoreWithoutASecureEnclave() {
-        let store = SecureEnclaveKeyStore(service: "test")
-        XCTAssertThrowsError(try store.generate(alias: "a", options: DeviceKeyOptions())) { e in
-            XCTAssertEqual(e as? DeviceKeyError, .hardwareUnavailable)
+        let store = SecureEnclaveKeyStore(service: "test.no-enclave")
+        let options = DeviceKeyOptions(hardwareRequired: true, userAuthenticationRequired: true)
+        XCTAssertThrowsError(try store.generate(alias: "a", options: options)) { e in
+            XCTAssertEqual(e as? DeviceKeyError, .HardwareUnavailable)
         }
-        XCTAssertThrowsError(try store.publicKey(alias: "a")) { XCTAssertEqual($0 as? DeviceKeyError, .notFound) }
-        XCTAssertThrowsError(try store.sign(alias: "a", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .notFound) }
-        XCTAssertThrowsError(try store.delete(alias: "a")) { XCTAssertEqual($0 as? DeviceKeyError, .notFound) }
+        XCTAssertThrowsError(try store.publicKey(alias: "a")) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
+        XCTAssertThrowsError(try store.sign(alias: "a", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
+        XCTAssertThrowsError(try store.delete(alias: "a")) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
         let la = { (code: Int) in NSError(domain: "com.apple.LocalAuthentication", code: code) }
-        XCTAssertEqual(SecureEnclaveKeyStore.map(la(-2)), .userCancelled)
-        XCTAssertEqual(SecureEnclaveKeyStore.map(la(-1)), .authenticationFailed)
-        XCTAssertEqual(SecureEnclaveKeyStore.map(NSError(domain: "x", code: 7)), .platform("Secure Enclave failure (x 7)"))
-        XCTAssertEqual(SecureEnclaveKeyStore.map(DeviceKeyError.keyInvalidated), .keyInvalidated)
+        XCTAssertEqual(SecureEnclaveKeyStore.map(la(-2)), .UserCancelled)
+        XCTAssertEqual(SecureEnclaveKeyStore.map(la(-1)), .AuthenticationFailed)
+        XCTAssertEqual(SecureEnclaveKeyStore.map(NSError(domain: "x", code: 7)), .Platform(reason: "Secure Enclave failure (x 7)"))
+        XCTAssertEqual(SecureEnclaveKeyStore.map(DeviceKeyError.KeyInvalidated), .KeyInvalidated)
+    }
+
+    /// A key blob in the keychain that the Secure Enclave no longer unwraps (the stub's enclave
+    /// unwraps nothing), as after a change of the enrolled faces / fingers with
+    /// `.biometryCurrentSet`: every use is `KeyInvalidated`, up to the receipt.
+    func testAnInvalidatedSecureEnclaveKeyIsKeyInvalidatedUpToTheReceipt() async throws {
+        let service = "test.invalidated.\(UUID().uuidString)"
+        let store = SecureEnclaveKeyStore(service: service)
+        let added = SecItemAdd([
+            kSecClass as String: kSecClassGenericPassword, kSecAttrService as String: service,
+            kSecAttrAccount as String: "device", kSecValueData as String: Data(repeating: 7, count: 96),
+        ] as CFDictionary, nil)
+        XCTAssertEqual(added, errSecSuccess)
+        XCTAssertThrowsError(try store.publicKey(alias: "device")) { XCTAssertEqual($0 as? DeviceKeyError, .KeyInvalidated) }
+        XCTAssertThrowsError(try store.sign(alias: "device", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .KeyInvalidated) }
+        XCTAssertThrowsError(try store.attestation(alias: "device", challenge: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .KeyInvalidated) }
+        // The alias is taken until the app deletes it (checked before the enclave is asked).
+        let options = DeviceKeyOptions(hardwareRequired: true, userAuthenticationRequired: true)
+        XCTAssertThrowsError(try store.generate(alias: "device", options: options)) { XCTAssertEqual($0 as? DeviceKeyError, .AlreadyExists) }
+
+        // Handed to Rust as the generated protocol: the receipt fails with KeyInvalidated.
+        let (_, scanned, _, doc, t) = try await ReceiptTests.prepared()
+        let face = ReceiptTests.face(900)
+        XCTAssertThrowsError(try createReceipt(
+            challenge: scanned, document: doc, faceMatch: face, liveCapture: Data([1]), enrolment: nil,
+            keyStore: store, alias: "device", nowUnixSeconds: t, cancel: nil)) { e in
+            XCTAssertEqual(e as? ReceiptError, .KeyInvalidated)
+        }
+        do {
+            _ = try await MonidReceipts.create(
+                challenge: scanned, document: doc, faceMatch: face, liveCapture: Data([1]),
+                keyStore: store, alias: "device", nowUnixSeconds: t)
+            XCTFail("expected keyInvalidated")
+        } catch let e as ReceiptFailure {
+            XCTAssertEqual(e, .keyInvalidated)
+            XCTAssertTrue(e.needsEnrolment)
+        }
+
+        // The app deletes the dead key; then the alias is free and unknown.
+        try store.delete(alias: "device")
+        XCTAssertThrowsError(try store.sign(alias: "device", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
+        XCTAssertThrowsError(try store.delete(alias: "device")) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
+        XCTAssertThrowsError(try createReceipt(
+            challenge: scanned, document: doc, faceMatch: face, liveCapture: Data([1]), enrolment: nil,
+            keyStore: store, alias: "device", nowUnixSeconds: t, cancel: nil)) { e in
+            guard case ReceiptError.KeyStore(let reason) = e else { return XCTFail("\(e)") }
+            XCTAssertFalse(reason.contains("unexpectedly"), "a declared error, mapped: \(reason)")
+        }
+        // Without a Secure Enclave a new key is refused, never made in software.
+        XCTAssertThrowsError(try store.generate(alias: "device", options: options)) { XCTAssertEqual($0 as? DeviceKeyError, .HardwareUnavailable) }
+    }
+
+    func testSecureEnclaveErrorMapping() {
+        let la = { (code: Int) in NSError(domain: "com.apple.LocalAuthentication", code: code) }
+        let ctk = { (code: Int) in NSError(domain: "CryptoTokenKit", code: code) }
+        let os = { (status: OSStatus) in NSError(domain: NSOSStatusErrorDomain, code: Int(status)) }
+        let table: [(NSError, DeviceKeyError)] = [
+            (la(-2), .UserCancelled), (la(-3), .UserCancelled), (la(-4), .UserCancelled), (la(-9), .UserCancelled),
+            (la(-10), .Cancelled),
+            (la(-1), .AuthenticationFailed), (la(-5), .AuthenticationFailed), (la(-7), .AuthenticationFailed),
+            (la(-8), .AuthenticationFailed), (la(-1004), .AuthenticationFailed),
+            (la(-6), .HardwareUnavailable),
+            (ctk(-4), .UserCancelled), (ctk(-5), .AuthenticationFailed), (ctk(-9), .AuthenticationFailed),
+            (ctk(-6), .KeyInvalidated),
+            (os(errSecUserCanceled), .UserCancelled), (os(errSecAuthFailed), .AuthenticationFailed),
+            (os(errSecItemNotFound), .KeyInvalidated), (os(errSecNotAvailable), .HardwareUnavailable),
+            (la(-99), .Platform(reason: "Secure Enclave failure (com.apple.LocalAuthentication -99)")),
+        ]
+        for (error, expected) in table {
+            XCTAssertEqual(SecureEnclaveKeyStore.map(error), expected, "\(error.domain) \(error.code)")
+        }
+        // Declared errors pass through; a CryptoKit error becomes Platform with its code only.
+        for declared: DeviceKeyError in [.KeyInvalidated, .NotFound, .Corrupted(reason: "x")] {
+            XCTAssertEqual(SecureEnclaveKeyStore.map(declared), declared)
+        }
+        guard case .Platform(let reason) = SecureEnclaveKeyStore.map(CryptoKitError.underlyingCoreCryptoError(error: -7)) else {
+            return XCTFail("not Platform")
+        }
+        XCTAssertTrue(reason.hasPrefix("Secure Enclave failure ("), reason)
     }
 }
 #endif

@@ -29,8 +29,8 @@ final class VirtualCnieTests: XCTestCase {
         let s = doc.summary()
         XCTAssertEqual(s.issuingState?.value(), "UTO")
         XCTAssertNotNil(s.surname?.value())
-        XCTAssertEqual(s.surname?.file, .dg1)
-        XCTAssertEqual(s.surname?.verification, .notChecked)
+        XCTAssertEqual(s.surname?.file(), .dg1)
+        XCTAssertEqual(s.surname?.verification(), .notChecked)
         let link = doc.link()
         XCTAssertEqual(link.protocol, .pace)
         XCTAssertTrue(link.paceProtocol?.hasPrefix("id-PACE-ECDH-GM") ?? false, "\(link)")
@@ -49,7 +49,7 @@ final class VirtualCnieTests: XCTestCase {
 
         let report = doc.verify(trustStore: Fixture.trust(), nowUnixSeconds: Fixture.now)
         XCTAssertEqual(report.verdict, .valid, "\(report.checks)")
-        XCTAssertEqual(doc.summary().surname?.verification, .verified)
+        XCTAssertEqual(doc.summary().surname?.verification(), .verified)
         XCTAssertEqual(doc.chipEvidence().chipAuthentication, .passed)
         XCTAssertEqual(doc.chipEvidence().activeAuthentication, .passed)
         guard case .proven = doc.chipGenuine() else { return XCTFail("\(doc.chipGenuine())") }
