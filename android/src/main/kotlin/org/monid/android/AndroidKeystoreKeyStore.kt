@@ -67,9 +67,10 @@ fun interface SignatureAuthenticator {
  *   (`StrongBoxUnavailableException`): with `hardwareRequired` the call fails with
  *   [DeviceKeyException.HardwareUnavailable]; otherwise the key is created again **in the TEE**
  *   (a silent fallback only when hardware was not required).
- * - `hardwareRequired` also checks the created key's `KeyInfo` (`securityLevel` is StrongBox on
- *   API 31+, `isInsideSecureHardware` before): a key outside secure hardware is deleted and the
- *   call fails with `HardwareUnavailable`. Never a software downgrade.
+ * - `hardwareRequired` means StrongBox: before API 28 (no StrongBox API) the call fails with
+ *   `HardwareUnavailable`; after creation the key's `KeyInfo` is checked (`securityLevel` is
+ *   StrongBox on API 31+, `isInsideSecureHardware` before): a key outside secure hardware is
+ *   deleted and the call fails with `HardwareUnavailable`. Never a software (or TEE) downgrade.
  * - `userAuthenticationRequired`: `setUserAuthenticationRequired(true)` with per-use
  *   authentication (`setUserAuthenticationParameters(0, AUTH_BIOMETRIC_STRONG or
  *   AUTH_DEVICE_CREDENTIAL)` on API 30+, validity -1 = strong biometrics before) and
@@ -138,20 +139,20 @@ class AndroidKeystoreKeyStore @JvmOverloads constructor(
     fun generate(alias: String, options: DeviceKeyOptions, attestationChallenge: ByteArray?): ByteArray {
         val ks = guarded("open") { keyStore() }
         if (guarded("lookup") { ks.containsAlias(alias) }) throw DeviceKeyException.AlreadyExists()
+        // Dedicated hardware means StrongBox, which exists from API 28.
+        if (options.hardwareRequired && Build.VERSION.SDK_INT < 28) throw DeviceKeyException.HardwareUnavailable()
         val strongBox = options.hardwareRequired || hasStrongBox()
         try {
             create(alias, options, attestationChallenge, strongBox)
         } catch (e: Exception) {
-            val failure = KeystoreSupport.classify(e)
-            when {
-                failure == KeystoreSupport.Failure.STRONGBOX_UNAVAILABLE && !options.hardwareRequired ->
-                    guarded("generate") { create(alias, options, attestationChallenge, strongBox = false) }
-                failure == KeystoreSupport.Failure.STRONGBOX_UNAVAILABLE -> throw DeviceKeyException.HardwareUnavailable()
-                // No secure lock screen (or no biometrics) for a key that needs authentication.
-                options.userAuthenticationRequired &&
-                    (e is java.security.InvalidAlgorithmParameterException || e is IllegalStateException) ->
-                    throw DeviceKeyException.HardwareUnavailable()
-                else -> throw KeystoreSupport.toDeviceKeyException(e, "generate")
+            KeystoreSupport.onGenerateFailure(e, options.hardwareRequired, options.userAuthenticationRequired)
+                ?.let { throw it }
+            // StrongBox refused and hardware not required: the TEE.
+            try {
+                create(alias, options, attestationChallenge, strongBox = false)
+            } catch (again: Exception) {
+                throw KeystoreSupport.onGenerateFailure(again, true, options.userAuthenticationRequired)
+                    ?: DeviceKeyException.HardwareUnavailable()
             }
         }
         if (options.hardwareRequired && !guarded("key info") { insideSecureHardware(ks, alias) }) {

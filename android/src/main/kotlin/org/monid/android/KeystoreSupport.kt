@@ -140,6 +140,29 @@ object KeystoreSupport {
         }
     }
 
+    /**
+     * What `generate` does when creating a key failed with [e]: null means "create it again
+     * without StrongBox, in the TEE" (StrongBox refused and hardware was not required);
+     * otherwise the exception to throw. StrongBox refused with [hardwareRequired]:
+     * `HardwareUnavailable`. A key needing user authentication on a device without a secure lock
+     * screen (or enrolled biometrics): Android throws `InvalidAlgorithmParameterException` /
+     * `IllegalStateException`, reported as `HardwareUnavailable`.
+     */
+    @JvmStatic
+    fun onGenerateFailure(
+        e: Throwable,
+        hardwareRequired: Boolean,
+        userAuthenticationRequired: Boolean,
+    ): DeviceKeyException? = when {
+        e is DeviceKeyException -> e
+        classify(e) == Failure.STRONGBOX_UNAVAILABLE ->
+            if (hardwareRequired) DeviceKeyException.HardwareUnavailable() else null
+        userAuthenticationRequired &&
+            (e is java.security.InvalidAlgorithmParameterException || e is IllegalStateException) ->
+            DeviceKeyException.HardwareUnavailable()
+        else -> toDeviceKeyException(e, "generate")
+    }
+
     /** `Outer(Cause(Root))`: simple class names of the cause chain, no messages. */
     private fun classNames(t: Throwable): String {
         val names = mutableListOf<String>()

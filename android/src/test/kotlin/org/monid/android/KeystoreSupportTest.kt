@@ -100,6 +100,25 @@ class KeystoreSupportTest {
     }
 
     @Test
+    fun generationFailuresFallBackToTheTeeOnlyWhenHardwareIsNotRequired() {
+        val strongBoxRefused = java.security.ProviderException("x", StrongBoxUnavailableException())
+        // Not required: null = create it again in the TEE.
+        assertNull(KeystoreSupport.onGenerateFailure(strongBoxRefused, hardwareRequired = false, userAuthenticationRequired = false))
+        assertTrue(
+            KeystoreSupport.onGenerateFailure(strongBoxRefused, hardwareRequired = true, userAuthenticationRequired = false)
+                is DeviceKeyException.HardwareUnavailable,
+        )
+        // No secure lock screen for a key needing authentication.
+        val noLockScreen = java.security.InvalidAlgorithmParameterException("lock screen")
+        assertTrue(
+            KeystoreSupport.onGenerateFailure(noLockScreen, hardwareRequired = false, userAuthenticationRequired = true)
+                is DeviceKeyException.HardwareUnavailable,
+        )
+        val other = KeystoreSupport.onGenerateFailure(noLockScreen, hardwareRequired = false, userAuthenticationRequired = false)
+        assertEquals("generate failed: InvalidAlgorithmParameterException", (other as DeviceKeyException.Platform).reason)
+    }
+
+    @Test
     fun aCauseCycleDoesNotLoop() {
         val a = IllegalStateException("a")
         val b = IllegalArgumentException("b")
