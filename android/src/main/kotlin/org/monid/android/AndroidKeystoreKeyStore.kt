@@ -97,7 +97,8 @@ fun interface SignatureAuthenticator {
  * [DeviceKeyException.Platform] naming the step and the exception classes only. For a key that
  * requires user authentication, pass an [authenticator] (BiometricPrompt with a `CryptoObject`,
  * see [SignatureAuthenticator]); without one such a key cannot sign (`AuthenticationFailed`).
- * An app running its own prompt can also get the initialised `Signature` from [signatureFor].
+ * [signatureFor] gives the initialised `Signature` the store hands to the authenticator (for a
+ * signature outside receipts; receipts always sign through [sign]).
  *
  * Thread-safe; every call may block (Keystore IPC, the prompt): call it off the UI thread, as
  * `createReceipt` / [org.monid.MonidReceipts] do.
@@ -155,7 +156,8 @@ class AndroidKeystoreKeyStore @JvmOverloads constructor(
                     ?: DeviceKeyException.HardwareUnavailable()
             }
         }
-        if (options.hardwareRequired && !guarded("key info") { insideSecureHardware(ks, alias) }) {
+        // A key whose KeyInfo cannot be read is not known to be in secure hardware either.
+        if (options.hardwareRequired && !runCatching { insideSecureHardware(ks, alias) }.getOrDefault(false)) {
             runCatching { ks.deleteEntry(alias) }
             throw DeviceKeyException.HardwareUnavailable()
         }
@@ -207,8 +209,8 @@ class AndroidKeystoreKeyStore @JvmOverloads constructor(
     }
 
     /**
-     * A `SHA256withECDSA` `Signature` initialised with the key under [alias], for an app that
-     * runs `BiometricPrompt` with a `CryptoObject` itself. Throws like [sign].
+     * A `SHA256withECDSA` `Signature` initialised with the key under [alias] (what [sign] hands
+     * to the [SignatureAuthenticator]), for signing outside receipts. Throws like [sign].
      */
     @Throws(DeviceKeyException::class)
     fun signatureFor(alias: String): Signature = guarded("sign") {
