@@ -1,6 +1,7 @@
 package org.monid
 
 import java.util.concurrent.atomic.AtomicBoolean
+import java.util.concurrent.atomic.AtomicReference
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
@@ -18,6 +19,8 @@ import uniffi.monid.NfcTransport
 import uniffi.monid.ReadOptions
 import uniffi.monid.ReadProgress
 import uniffi.monid.ReadProgressListener
+import uniffi.monid.TransportException
+import uniffi.monid.TransportInfo
 import uniffi.monid.defaultReadOptions
 
 /**
@@ -65,37 +68,73 @@ class MonidReader @JvmOverloads constructor(
         }
     }
 
+    /** The cancellation flag of the read in progress (null between reads). */
+    private val currentCall = AtomicReference<AtomicBoolean?>(null)
+
     /**
      * Reads (or resumes reading) the document over [transport] on [dispatcher].
+     *
+     * Cancellation: the Rust reader clears its own cancellation token when a read starts, so a
+     * cancel arriving just before that moment would be lost. Each call therefore wraps
+     * [transport] in a per-call wrapper that throws `TransportException.Cancelled` from its next
+     * `transceive` once this call was cancelled (the flag is never cleared): whatever the timing,
+     * the read stops with [MonidError.Cancelled] within one APDU. The watcher runs on
+     * [Dispatchers.Unconfined], i.e. synchronously in the thread that cancels, so it does not
+     * need a free thread of [dispatcher].
      *
      * @throws MonidError on failure (a sealed hierarchy; [MonidError.TagLost] is resumable).
      */
     suspend fun read(transport: NfcTransport): Document = withContext(dispatcher) {
+        val cancelled = AtomicBoolean(false)
         val finished = AtomicBoolean(false)
-        // Cancels the Rust read when this coroutine is cancelled while the read blocks.
-        val watcher = launch(start = CoroutineStart.UNDISPATCHED) {
+        currentCall.set(cancelled)
+        // Cancels this read when the coroutine is cancelled while the read blocks.
+        val watcher = launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) {
             try {
                 awaitCancellation()
             } finally {
-                if (!finished.get()) reader.cancel()
+                if (!finished.get()) {
+                    cancelled.set(true)
+                    reader.cancel()
+                }
             }
         }
         try {
-            reader.read(transport, listener)
+            reader.read(CancellableTransport(transport, cancelled), listener)
         } catch (e: Exception) {
             throw MonidError.from(e)
         } finally {
             finished.set(true)
+            currentCall.compareAndSet(cancelled, null)
             watcher.cancel()
         }
     }
 
-    /** Cancels the read in progress; safe from any thread. */
-    fun cancel() = reader.cancel()
+    /** Cancels the read in progress (within one APDU); safe from any thread. */
+    fun cancel() {
+        currentCall.get()?.set(true)
+        reader.cancel()
+    }
 
     /** Bytes received so far for [file] (0 while a read runs). */
     fun bytesSoFar(file: uniffi.monid.DocumentFile): Long = reader.bytesSoFar(file).toLong()
 
     /** Releases the Rust reader (its buffers are zeroized). */
     override fun close() = reader.close()
+}
+
+/**
+ * One read's view of the app's transport: throws [TransportException.Cancelled] instead of
+ * sending once [cancelled] is set (see [MonidReader.read]).
+ */
+internal class CancellableTransport(
+    private val inner: NfcTransport,
+    private val cancelled: AtomicBoolean,
+) : NfcTransport {
+    override fun transceive(apdu: ByteArray): ByteArray {
+        if (cancelled.get()) throw TransportException.Cancelled()
+        return inner.transceive(apdu)
+    }
+
+    override fun info(): TransportInfo = inner.info()
 }

@@ -1,0 +1,150 @@
+package org.monid
+
+import java.util.concurrent.atomic.AtomicBoolean
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.awaitCancellation
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import uniffi.monid.CancellationToken
+import uniffi.monid.Claim
+import uniffi.monid.DeviceKeyStore
+import uniffi.monid.Document
+import uniffi.monid.Enrolment
+import uniffi.monid.FaceMatch
+import uniffi.monid.ReceiptException
+import uniffi.monid.ScannedChallenge
+import uniffi.monid.SealedReceipt
+
+/**
+ * Receipts and enrolment as `suspend` functions: a thin layer over the generated blocking
+ * `createReceipt` / `enrol` (which call the key store's `sign`, and so may wait for a biometric
+ * prompt). Each call runs on [dispatcher] (default [Dispatchers.IO]); cancelling the calling
+ * coroutine cancels the Rust call through a `CancellationToken` (checked before and after the
+ * key store's `sign`: a prompt already showing is the key store's to dismiss). Failures are
+ * [ReceiptFailure].
+ *
+ * ```
+ * val scanned = scanChallenge(qrText, trust, now, 120u)               // fast, any thread
+ * val doc = MonidReader(AccessKey.can(can), defaultReadOptions().copy(
+ *     activeAuthenticationChallenge = scanned.activeAuthenticationChallenge(store.publicKey("device")),
+ * )).read(transport)
+ * val sealed = MonidReceipts().createReceipt(scanned, store, "device", document = doc,
+ *     faceMatch = match, liveCapture = capture)
+ * post(sealed.responseUri, sealed.envelope)                             // application/cose
+ * ```
+ */
+class MonidReceipts @JvmOverloads constructor(
+    private val dispatcher: CoroutineDispatcher = Dispatchers.IO,
+) {
+    /**
+     * Builds, signs and seals the receipt answering [challenge] (see the generated
+     * `createReceipt` for what each input is needed for).
+     *
+     * @throws ReceiptFailure on failure.
+     */
+    suspend fun createReceipt(
+        challenge: ScannedChallenge,
+        keyStore: DeviceKeyStore,
+        alias: String,
+        document: Document? = null,
+        faceMatch: FaceMatch? = null,
+        liveCapture: ByteArray? = null,
+        enrolment: Enrolment? = null,
+        nowUnixSeconds: Long = System.currentTimeMillis() / 1000,
+    ): SealedReceipt = cancellable { token ->
+        uniffi.monid.createReceipt(
+            challenge, document, faceMatch, liveCapture, enrolment, keyStore, alias,
+            nowUnixSeconds.toULong(), token,
+        )
+    }
+
+    /**
+     * Enrols the device key under [alias] with [document] (read with EF.SOD, DG1 and DG2).
+     *
+     * @throws ReceiptFailure on failure.
+     */
+    suspend fun enrol(
+        document: Document,
+        keyStore: DeviceKeyStore,
+        alias: String,
+        nowUnixSeconds: Long = System.currentTimeMillis() / 1000,
+    ): Enrolment = cancellable { token ->
+        uniffi.monid.enrol(document, keyStore, alias, nowUnixSeconds.toULong(), token)
+    }
+
+    private suspend fun <T> cancellable(block: (CancellationToken) -> T): T = withContext(dispatcher) {
+        val token = CancellationToken()
+        val finished = AtomicBoolean(false)
+        // Runs in the cancelling thread (Unconfined): no free thread of `dispatcher` needed.
+        val watcher = launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) {
+            try {
+                awaitCancellation()
+            } finally {
+                if (!finished.get()) token.cancel()
+            }
+        }
+        try {
+            block(token)
+        } catch (e: Exception) {
+            throw ReceiptFailure.from(e)
+        } finally {
+            finished.set(true)
+            watcher.cancel()
+        }
+    }
+}
+
+/**
+ * Why a receipt or an enrolment could not be made: one subclass per case, so that a `when` is
+ * exhaustive. Messages name the field or step, never a value.
+ */
+sealed class ReceiptFailure(message: String, cause: Throwable? = null) : Exception(message, cause) {
+    /** Something the challenge asks for was not given (document, face match, enrolment...). */
+    class MissingInput(message: String, cause: Throwable? = null) : ReceiptFailure(message, cause)
+
+    /** The card has no value for a requested claim. */
+    class ValueUnavailable(val claim: Claim, message: String, cause: Throwable? = null) :
+        ReceiptFailure(message, cause)
+
+    /** The card was read with another active-authentication challenge: read it again with
+     *  `ScannedChallenge.activeAuthenticationChallenge(devicePublicKey)`. */
+    class AaChallengeMismatch(message: String, cause: Throwable? = null) : ReceiptFailure(message, cause)
+
+    /** An input is invalid (face record out of range, malformed enrolment...). */
+    class InvalidInput(message: String, cause: Throwable? = null) : ReceiptFailure(message, cause)
+
+    /** The device key was permanently invalidated: enrol again with a new key. */
+    class KeyInvalidated(message: String, cause: Throwable? = null) : ReceiptFailure(message, cause)
+
+    /** The user dismissed the key store's authentication prompt. */
+    class UserCancelled(message: String, cause: Throwable? = null) : ReceiptFailure(message, cause)
+
+    /** The coroutine (or the key store) cancelled. */
+    class Cancelled(message: String, cause: Throwable? = null) : ReceiptFailure(message, cause)
+
+    /** The key store failed otherwise (including a key store that threw something undeclared). */
+    class KeyStore(message: String, cause: Throwable? = null) : ReceiptFailure(message, cause)
+
+    /** A library bug. */
+    class Internal(message: String, cause: Throwable? = null) : ReceiptFailure(message, cause)
+
+    companion object {
+        /** Maps the generated `ReceiptException` (or anything else) to this hierarchy. */
+        @JvmStatic
+        fun from(e: Throwable): ReceiptFailure = when (e) {
+            is ReceiptFailure -> e
+            is ReceiptException.MissingInput -> MissingInput(e.message ?: "missing input", e)
+            is ReceiptException.ValueUnavailable -> ValueUnavailable(e.claim, e.message ?: "value unavailable", e)
+            is ReceiptException.AaChallengeMismatch -> AaChallengeMismatch(e.message ?: "AA challenge mismatch", e)
+            is ReceiptException.InvalidInput -> InvalidInput(e.message ?: "invalid input", e)
+            is ReceiptException.KeyInvalidated -> KeyInvalidated(e.message ?: "key invalidated", e)
+            is ReceiptException.UserCancelled -> UserCancelled(e.message ?: "user cancelled", e)
+            is ReceiptException.Cancelled -> Cancelled(e.message ?: "cancelled", e)
+            is ReceiptException.KeyStore -> KeyStore(e.message ?: "key store failed", e)
+            is ReceiptException.Internal -> Internal(e.message ?: "internal error", e)
+            else -> Internal("unexpected failure: ${e.javaClass.simpleName}", e)
+        }
+    }
+}
