@@ -306,6 +306,19 @@ pub fn enrol(
     Ok(Arc::new(Enrolment { inner }))
 }
 
+/// The attestation challenge enrolment asks the key store for with this document:
+/// `SHA-256("monid-enrolment-attest-v1" || EF.SOD)`. Platforms that bind the challenge when the
+/// key is created (Android Key Attestation) generate the device key with it after reading the
+/// card and before [`enrol`]. `None` without EF.SOD.
+#[uniffi::export]
+pub fn enrolment_attestation_challenge(document: Arc<Document>) -> Option<Vec<u8>> {
+    document.with_core(|doc| {
+        doc.raw
+            .file(monid_core::lds::FileId::Sod)
+            .map(|sod| core_enrol::attestation_challenge(sod).to_vec())
+    })
+}
+
 #[uniffi::export]
 impl Enrolment {
     /// Parses a signed record and verifies its device signature.

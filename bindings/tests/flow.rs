@@ -368,6 +368,8 @@ fn device_asserted_claim_rests_on_an_accepted_enrolment() {
     let reader =
         DocumentReader::new(AccessKey::can(card.can()).unwrap(), default_read_options()).unwrap();
     let doc = reader.read(Arc::clone(&card).transport(), None).unwrap();
+    let challenge = monid::receipt::enrolment_attestation_challenge(Arc::clone(&doc)).unwrap();
+    assert_eq!(challenge.len(), 32);
     let enrolment = enrol(doc, Arc::clone(&keys), "d".into(), t, None).unwrap();
     let sealed = enrolment.seal(vec![3; 32]).unwrap();
     let enrolment = monid::receipt::Enrolment::open(sealed, vec![3; 32]).unwrap();

@@ -86,8 +86,8 @@ fun interface SignatureAuthenticator {
  * asked for, and an EMPTY list otherwise (no attestation, or one bound to another challenge): it
  * never hands out a chain that attests a challenge other than the one requested. monid's
  * enrolment asks for `SHA-256("monid-enrolment-attest-v1" || EF.SOD)`, which is only known after
- * the card is read; until the bindings export that value, enrolments through this store carry no
- * attestation (the verifier reports it absent).
+ * the card is read: `uniffi.monid.enrolmentAttestationChallenge(document)` returns it, so an
+ * enrolling app reads the card, then generates the device key with that challenge, then enrols.
  *
  * **sign** uses `Signature.getInstance("SHA256withECDSA")` and returns its DER signature.
  * `KeyPermanentlyInvalidatedException` (biometrics re-enrolled, lock screen removed) becomes
