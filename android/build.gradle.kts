@@ -71,8 +71,10 @@ dependencies {
     testImplementation(libs.kotlinx.coroutines.core)
 }
 
-// libmonid.so for each ABI. 16 KB page alignment (required for Android 15+ devices with 16 KB
-// pages): -z max-page-size=16384.
+// libmonid.so for each ABI. `rustc --crate-type cdylib`, not `build`: bindings/Cargo.toml also
+// declares `lib` (for its Rust tests), and with an rlib among the crate types LTO keeps every
+// Rust-public symbol of every crate (25 % larger; see scripts/ffi/size.sh). 16 KB page
+// alignment (required for Android 15+ devices with 16 KB pages): -z max-page-size=16384.
 val cargoNdk by tasks.registering(Exec::class) {
     group = "rust"
     description = "Builds libmonid.so for ${abis.joinToString()} with cargo-ndk"
@@ -81,7 +83,8 @@ val cargoNdk by tasks.registering(Exec::class) {
     commandLine(
         listOf("cargo", "ndk") + abis.flatMap { listOf("-t", it) } +
             listOf("--platform", "$minSdkVersion", "-o", rustJniLibs.get().asFile.path,
-                "build", "--profile", "release-ffi", "-p", "monid-bindings") + cargoFeatures,
+                "rustc", "--profile", "release-ffi", "-p", "monid-bindings", "--lib",
+                "--crate-type", "cdylib") + cargoFeatures,
     )
 }
 
