@@ -16,6 +16,15 @@
 # declares `lib` (for its Rust tests), and with an rlib among the crate types rustc keeps every
 # Rust-public symbol of every crate through LTO (no internalisation: no dead-code removal across
 # crates, cross-crate calls through the GOT), which made the library 25 % larger.
+#
+# Link flags (for this final link only, after `--`, so no dependency is rebuilt):
+#   --icf=all               identical code folding (LLD): same-bodied functions of different
+#                           types/curves share one copy. Rust gives no function-address
+#                           uniqueness guarantee. Android passes it too (android/build.gradle.kts);
+#                           Apple's ld64 deduplicates by default.
+#   -z pack-relative-relocs RELR relative relocations (glibc 2.36+): ~40 KB less. Android packs
+#                           them too (--pack-dyn-relocs=android, APS2, API 23+) and Apple uses
+#                           chained fixups, so this is what the mobile libraries carry.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -30,7 +39,8 @@ cd "$FFI_REPO"
 P=$(echo "$profile" | tr 'a-z-' 'A-Z_')
 tdir="$FFI_REPO/target/ffi-size"
 env "CARGO_PROFILE_${P}_STRIP=none" CARGO_TARGET_DIR="$tdir" \
-    cargo rustc -q --profile "$profile" -p monid-bindings --lib --crate-type cdylib $fflag
+    cargo rustc -q --profile "$profile" -p monid-bindings --lib --crate-type cdylib $fflag \
+    -- -C link-arg=-Wl,--icf=all -C link-arg=-Wl,-z,pack-relative-relocs
 lib="$tdir/$profile/libmonid.so"
 out="$FFI_OUT/size"; mkdir -p "$out"
 stripped="$out/libmonid.$profile.$features.stripped.so"
