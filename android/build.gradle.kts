@@ -78,12 +78,15 @@ dependencies {
 // --icf=all: LLD's identical code folding (same-bodied functions share one copy; see
 // scripts/ffi/size.sh). --pack-dyn-relocs=android: Android's packed relocations (APS2, API 23+;
 // RELR would need API 28/30), the counterpart of -z pack-relative-relocs in scripts/ffi/size.sh.
+// --cfg sha2_backend_soft/aes_backend_soft="compact": the compact software fallbacks of sha2 and
+// aes (the ARMv8 crypto instructions are still used when present; see scripts/ffi/size.sh).
 val cargoNdk by tasks.registering(Exec::class) {
     group = "rust"
     description = "Builds libmonid.so for ${abis.joinToString()} with cargo-ndk"
     workingDir = repoRoot
     environment("RUSTFLAGS", "-C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--icf=all " +
-        "-C link-arg=-Wl,--pack-dyn-relocs=android")
+        "-C link-arg=-Wl,--pack-dyn-relocs=android " +
+        "--cfg sha2_backend_soft=\"compact\" --cfg aes_backend_soft=\"compact\"")
     commandLine(
         listOf("cargo", "ndk") + abis.flatMap { listOf("-t", it) } +
             listOf("--platform", "$minSdkVersion", "-o", rustJniLibs.get().asFile.path,

@@ -25,6 +25,12 @@
 #   -z pack-relative-relocs RELR relative relocations (glibc 2.36+): ~40 KB less. Android packs
 #                           them too (--pack-dyn-relocs=android, APS2, API 23+) and Apple uses
 #                           chained fixups, so this is what the mobile libraries carry.
+# RUSTFLAGS (every crate; the same in android/build.gradle.kts and scripts/ios/build-xcframework.sh):
+#   --cfg sha2_backend_soft="compact" --cfg aes_backend_soft="compact": the compact (rolled)
+#                           software fallbacks of sha2 and aes (-28 KB). Only the fallback: CPUs
+#                           with SHA / AES instructions (x86 SHA-NI/AES-NI, ARMv8 crypto) keep the
+#                           hardware backends, selected at run time; hashing a few data groups
+#                           stays in the milliseconds either way.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -37,6 +43,7 @@ case "$features" in
 esac
 cd "$FFI_REPO"
 P=$(echo "$profile" | tr 'a-z-' 'A-Z_')
+export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cfg sha2_backend_soft=\"compact\" --cfg aes_backend_soft=\"compact\""
 tdir="$FFI_REPO/target/ffi-size"
 env "CARGO_PROFILE_${P}_STRIP=none" CARGO_TARGET_DIR="$tdir" \
     cargo rustc -q --profile "$profile" -p monid-bindings --lib --crate-type cdylib $fflag \
