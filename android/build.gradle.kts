@@ -71,17 +71,27 @@ dependencies {
     testImplementation(libs.kotlinx.coroutines.core)
 }
 
-// libmonid.so for each ABI. 16 KB page alignment (required for Android 15+ devices with 16 KB
-// pages): -z max-page-size=16384.
+// libmonid.so for each ABI. `rustc --crate-type cdylib`, not `build`: bindings/Cargo.toml also
+// declares `lib` (for its Rust tests), and with an rlib among the crate types LTO keeps every
+// Rust-public symbol of every crate (25 % larger; see scripts/ffi/size.sh). 16 KB page
+// alignment (required for Android 15+ devices with 16 KB pages): -z max-page-size=16384.
+// --icf=all: LLD's identical code folding (same-bodied functions share one copy; see
+// scripts/ffi/size.sh). --pack-dyn-relocs=android: Android's packed relocations (APS2, API 23+;
+// RELR would need API 28/30), the counterpart of -z pack-relative-relocs in scripts/ffi/size.sh.
+// --cfg sha2_backend_soft/aes_backend_soft="compact": the compact software fallbacks of sha2 and
+// aes (the ARMv8 crypto instructions are still used when present; see scripts/ffi/size.sh).
 val cargoNdk by tasks.registering(Exec::class) {
     group = "rust"
     description = "Builds libmonid.so for ${abis.joinToString()} with cargo-ndk"
     workingDir = repoRoot
-    environment("RUSTFLAGS", "-C link-arg=-Wl,-z,max-page-size=16384")
+    environment("RUSTFLAGS", "-C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--icf=all " +
+        "-C link-arg=-Wl,--pack-dyn-relocs=android " +
+        "--cfg sha2_backend_soft=\"compact\" --cfg aes_backend_soft=\"compact\"")
     commandLine(
         listOf("cargo", "ndk") + abis.flatMap { listOf("-t", it) } +
             listOf("--platform", "$minSdkVersion", "-o", rustJniLibs.get().asFile.path,
-                "build", "--profile", "release-ffi", "-p", "monid-bindings") + cargoFeatures,
+                "rustc", "--profile", "release-ffi", "-p", "monid-bindings", "--lib",
+                "--crate-type", "cdylib") + cargoFeatures,
     )
 }
 

@@ -10,6 +10,27 @@
 # Builds once with symbols kept (separate target dir target/ffi-size, so target/release is not
 # disturbed), strips a copy for the size, and breaks the unstripped one down by crate with
 # `cargo bloat`-like grouping of `nm --size-sort` (cargo bloat is not installed here).
+#
+# The library is built with `cargo rustc --crate-type cdylib`, as the Android build does
+# (android/build.gradle.kts; iOS builds `--crate-type staticlib`): bindings/Cargo.toml also
+# declares `lib` (for its Rust tests), and with an rlib among the crate types rustc keeps every
+# Rust-public symbol of every crate through LTO (no internalisation: no dead-code removal across
+# crates, cross-crate calls through the GOT), which made the library 25 % larger.
+#
+# Link flags (for this final link only, after `--`, so no dependency is rebuilt):
+#   --icf=all               identical code folding (LLD): same-bodied functions of different
+#                           types/curves share one copy. Rust gives no function-address
+#                           uniqueness guarantee. Android passes it too (android/build.gradle.kts);
+#                           Apple's ld64 deduplicates by default.
+#   -z pack-relative-relocs RELR relative relocations (glibc 2.36+): ~40 KB less. Android packs
+#                           them too (--pack-dyn-relocs=android, APS2, API 23+) and Apple uses
+#                           chained fixups, so this is what the mobile libraries carry.
+# RUSTFLAGS (every crate; the same in android/build.gradle.kts and scripts/ios/build-xcframework.sh):
+#   --cfg sha2_backend_soft="compact" --cfg aes_backend_soft="compact": the compact (rolled)
+#                           software fallbacks of sha2 and aes (-28 KB). Only the fallback: CPUs
+#                           with SHA / AES instructions (x86 SHA-NI/AES-NI, ARMv8 crypto) keep the
+#                           hardware backends, selected at run time; hashing a few data groups
+#                           stays in the milliseconds either way.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -22,9 +43,11 @@ case "$features" in
 esac
 cd "$FFI_REPO"
 P=$(echo "$profile" | tr 'a-z-' 'A-Z_')
+export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cfg sha2_backend_soft=\"compact\" --cfg aes_backend_soft=\"compact\""
 tdir="$FFI_REPO/target/ffi-size"
 env "CARGO_PROFILE_${P}_STRIP=none" CARGO_TARGET_DIR="$tdir" \
-    cargo build -q --profile "$profile" -p monid-bindings $fflag
+    cargo rustc -q --profile "$profile" -p monid-bindings --lib --crate-type cdylib $fflag \
+    -- -C link-arg=-Wl,--icf=all -C link-arg=-Wl,-z,pack-relative-relocs
 lib="$tdir/$profile/libmonid.so"
 out="$FFI_OUT/size"; mkdir -p "$out"
 stripped="$out/libmonid.$profile.$features.stripped.so"

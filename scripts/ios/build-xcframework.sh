@@ -50,10 +50,15 @@ for t in "${TARGETS[@]}"; do
 done
 
 cd "$REPO"
+# Compact software fallbacks of sha2 and aes (the ARMv8 crypto instructions are still used at run
+# time), as scripts/ffi/size.sh and android/build.gradle.kts; ld64 deduplicates identical code
+# by default (the --icf=all of the ELF builds). Only for the target builds below: the host builds
+# for the generator keep the default flags (and the shared build cache).
+SIZE_RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cfg sha2_backend_soft=\"compact\" --cfg aes_backend_soft=\"compact\""
 for t in "${TARGETS[@]}"; do
     log "cargo rustc --target $t --profile $PROFILE ${FEATURES[*]}"
-    cargo rustc -q -p monid-bindings --lib --crate-type staticlib --profile "$PROFILE" \
-        --target "$t" "${FEATURES[@]}"
+    RUSTFLAGS="$SIZE_RUSTFLAGS" cargo rustc -q -p monid-bindings --lib --crate-type staticlib \
+        --profile "$PROFILE" --target "$t" "${FEATURES[@]}"
 done
 
 # Host build of the same crate and features, for the generator (library mode).
