@@ -19,8 +19,8 @@
 //!             challenge to read the card with), ChallengeError
 //!  receipt    createReceipt (face-match binding, signing through a DeviceKeyStore, sealing),
 //!             FaceMatch, enrol / Enrolment, ReceiptError
-//!  verifier   Verifier (the relying party: issue challenges, verify receipts, accept
-//!             enrolments; in-memory stores), Rejected
+//!  verifier   Verifier (feature `verifier`: the relying party: issue challenges, verify
+//!             receipts, accept enrolments; in-memory stores), Rejected
 //!  vchip      VirtualCard (feature `vchip`, tests only)
 //! ```
 //!
@@ -52,6 +52,7 @@ pub mod transport;
 pub mod trust;
 #[cfg(feature = "vchip")]
 pub mod vchip;
+#[cfg(feature = "verifier")]
 pub mod verifier;
 
 pub use access::{AccessKey, AccessKeyKind};

@@ -4,7 +4,7 @@
 #
 #   scripts/ffi/size.sh [PROFILE] [FEATURES]
 #     PROFILE:  release (default) or release-ffi (opt-level z, fat LTO, see Cargo.toml)
-#     FEATURES: all (default: --all-features, i.e. with the virtual chip) or none
+#     FEATURES: all (default: --all-features, i.e. with the virtual chip and the verifier) or none
 #               (--no-default-features: what an app ships)
 #
 # Builds once with symbols kept (separate target dir target/ffi-size, so target/release is not
