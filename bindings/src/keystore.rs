@@ -283,15 +283,22 @@ impl SoftwareKeyStore {
     }
 }
 
-fn seal_key_of(bytes: Vec<u8>) -> Result<Zeroizing<[u8; 32]>, DeviceKeyError> {
+/// A 32-byte sealing key from the platform's bytes (the caller's copy is wiped here); `None`
+/// for any other length. Shared by the key store's and the enrolment's sealing.
+pub(crate) fn seal_key(bytes: Vec<u8>) -> Option<Zeroizing<[u8; 32]>> {
     let bytes = Zeroizing::new(bytes);
-    let key: [u8; 32] = bytes
-        .as_slice()
-        .try_into()
-        .map_err(|_| DeviceKeyError::Corrupted {
-            reason: "seal key must be 32 bytes".into(),
-        })?;
-    Ok(Zeroizing::new(key))
+    let mut key = Zeroizing::new([0u8; 32]);
+    if bytes.len() != key.len() {
+        return None;
+    }
+    key.copy_from_slice(&bytes);
+    Some(key)
+}
+
+fn seal_key_of(bytes: Vec<u8>) -> Result<Zeroizing<[u8; 32]>, DeviceKeyError> {
+    seal_key(bytes).ok_or(DeviceKeyError::Corrupted {
+        reason: "seal key must be 32 bytes".into(),
+    })
 }
 
 impl DeviceKeyStore for SoftwareKeyStore {

@@ -363,12 +363,7 @@ impl Enrolment {
 }
 
 fn seal_key_of(bytes: Vec<u8>) -> Result<Zeroizing<[u8; 32]>, ReceiptError> {
-    let bytes = Zeroizing::new(bytes);
-    let key: [u8; 32] = bytes
-        .as_slice()
-        .try_into()
-        .map_err(|_| ReceiptError::InvalidInput {
-            reason: "seal key must be 32 bytes".into(),
-        })?;
-    Ok(Zeroizing::new(key))
+    crate::keystore::seal_key(bytes).ok_or(ReceiptError::InvalidInput {
+        reason: "seal key must be 32 bytes".into(),
+    })
 }
