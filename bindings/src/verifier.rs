@@ -2,9 +2,11 @@
 //! receipts, for a JVM or Swift server (or a test) that would rather not run Rust directly.
 //!
 //! This module owns the conversion of `monid_verifier`'s configuration, results and rejections
-//! into uniffi records and errors. Every check is `monid_verifier::Verifier`'s; the stores are
-//! its in-memory ones (one process; a server farm uses the Rust crate with shared stores). It
-//! holds no clock: callers pass Unix seconds.
+//! into uniffi records and errors, and the foreign traits [`ChallengeStore`] and [`NonceStore`]
+//! through which a portal running several instances shares pending challenges and used nonces
+//! (e.g. Redis: `SET nonce NX PX ttl` is [`NonceStore::consume`]). Every check is
+//! `monid_verifier::Verifier`'s; enrolments stay in memory. It holds no clock: callers pass
+//! Unix seconds.
 
 use std::sync::Arc;
 
@@ -367,17 +369,167 @@ pub struct VerifierConfig {
     pub capacity: u32,
 }
 
-/// The relying party's verifier with in-memory stores. Thread-safe; share one per process.
+/// What a shared store may throw (Kotlin `StoreException`). Anything else a foreign store
+/// throws arrives as [`StoreError::Unexpected`]; the receipt is then refused with reason
+/// `Store` and may be retried (its nonce was not consumed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum StoreError {
+    /// A challenge with this nonce is already stored.
+    #[error("a challenge with this nonce already exists")]
+    Duplicate,
+    /// The store is full.
+    #[error("store full")]
+    Full,
+    /// The backing store failed (no secret or value in `reason`).
+    #[error("store unavailable: {reason}")]
+    Unavailable {
+        /// What failed.
+        reason: String,
+    },
+    /// The store threw an exception it does not declare.
+    #[error("store callback failed unexpectedly: {reason}")]
+    Unexpected {
+        /// The foreign exception's description, shortened.
+        reason: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for StoreError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        StoreError::Unexpected {
+            reason: short(&e.reason),
+        }
+    }
+}
+
+impl From<StoreError> for v::StoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate => v::StoreError::Duplicate,
+            StoreError::Full => v::StoreError::Full,
+            StoreError::Unavailable { reason } => v::StoreError::Unavailable(short(&reason)),
+            StoreError::Unexpected { reason } => v::StoreError::Unavailable(format!(
+                "store callback failed unexpectedly: {}",
+                short(&reason)
+            )),
+        }
+    }
+}
+
+/// A challenge waiting for its receipt. `rpEphemeralSecret` is a PRIVATE KEY (32 bytes, the
+/// scalar whose public key the challenge carries): a shared store must keep it encrypted at rest
+/// and drop it at `expiresAt`. Never log this record: a Kotlin data class prints its fields
+/// (Rust's `Debug` of it is redacted).
+#[derive(Clone, uniffi::Record)]
+pub struct PendingChallenge {
+    /// The challenge as issued (COSE_Sign1).
+    pub challenge: Vec<u8>,
+    /// The relying party's ephemeral private scalar (32 bytes). SECRET.
+    pub rp_ephemeral_secret: Vec<u8>,
+    /// Expiry, Unix seconds.
+    pub expires_at: u64,
+}
+
+impl std::fmt::Debug for PendingChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingChallenge")
+            .field("challenge", &self.challenge.len())
+            .field("rp_ephemeral_secret", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Pending challenges by nonce (16 bytes), shared by the portal's instances.
+#[uniffi::export(with_foreign)]
+pub trait ChallengeStore: Send + Sync {
+    /// Stores a newly issued challenge (`Duplicate` if the nonce exists).
+    fn insert(&self, nonce: Vec<u8>, pending: PendingChallenge) -> Result<(), StoreError>;
+    /// The pending challenge for `nonce`, if any (not removed).
+    fn get(&self, nonce: Vec<u8>) -> Result<Option<PendingChallenge>, StoreError>;
+    /// Removes the challenge for `nonce`; whether it was there.
+    fn remove(&self, nonce: Vec<u8>) -> Result<bool, StoreError>;
+    /// Removes every challenge that expired before `now`; how many.
+    fn purge_expired(&self, now: u64) -> Result<u64, StoreError>;
+}
+
+/// Used nonces: the exactly-once gate. Of any number of concurrent `consume` calls with the same
+/// nonce, across every instance, exactly one may return true (an atomic set-if-absent).
+#[uniffi::export(with_foreign)]
+pub trait NonceStore: Send + Sync {
+    /// Marks `nonce` used until `keepUntil` (Unix seconds); true if it was not used before.
+    fn consume(&self, nonce: Vec<u8>, keep_until: u64) -> Result<bool, StoreError>;
+    /// Forgets nonces kept until before `now`; how many.
+    fn purge_expired(&self, now: u64) -> Result<u64, StoreError>;
+}
+
+struct ForeignChallenges(Arc<dyn ChallengeStore>);
+
+impl v::ChallengeStore for ForeignChallenges {
+    fn insert(&self, nonce: v::Nonce, pending: v::PendingChallenge) -> Result<(), v::StoreError> {
+        let record = PendingChallenge {
+            challenge: pending.challenge.clone(),
+            rp_ephemeral_secret: pending.rp_ephemeral_secret.to_vec(),
+            expires_at: pending.expires_at,
+        };
+        Ok(self.0.insert(nonce.to_vec(), record)?)
+    }
+
+    fn get(&self, nonce: &v::Nonce) -> Result<Option<v::PendingChallenge>, v::StoreError> {
+        let Some(mut record) = self.0.get(nonce.to_vec())? else {
+            return Ok(None);
+        };
+        // The Rust copy of the foreign store's secret is wiped once taken over.
+        let wire = zeroize::Zeroizing::new(std::mem::take(&mut record.rp_ephemeral_secret));
+        let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+        if wire.len() != secret.len() {
+            return Err(v::StoreError::Unavailable(
+                "stored challenge: ephemeral secret is not 32 bytes".into(),
+            ));
+        }
+        secret.copy_from_slice(&wire);
+        Ok(Some(v::PendingChallenge {
+            challenge: record.challenge,
+            rp_ephemeral_secret: secret,
+            expires_at: record.expires_at,
+        }))
+    }
+
+    fn remove(&self, nonce: &v::Nonce) -> Result<bool, v::StoreError> {
+        Ok(self.0.remove(nonce.to_vec())?)
+    }
+
+    fn purge_expired(&self, now: u64) -> Result<usize, v::StoreError> {
+        Ok(usize::try_from(self.0.purge_expired(now)?).unwrap_or(usize::MAX))
+    }
+}
+
+struct ForeignNonces(Arc<dyn NonceStore>);
+
+impl v::NonceStore for ForeignNonces {
+    fn consume(&self, nonce: &v::Nonce, keep_until: u64) -> Result<bool, v::StoreError> {
+        Ok(self.0.consume(nonce.to_vec(), keep_until)?)
+    }
+
+    fn purge_expired(&self, now: u64) -> Result<usize, v::StoreError> {
+        Ok(usize::try_from(self.0.purge_expired(now)?).unwrap_or(usize::MAX))
+    }
+}
+
+/// The relying party's verifier. Thread-safe; share one per process. Pending challenges and
+/// used nonces live in memory ([`Verifier::new`]) or in the portal's shared stores
+/// ([`Verifier::with_stores`]); enrolments live in memory.
 #[derive(Debug, uniffi::Object)]
 pub struct Verifier {
     inner: v::Verifier,
 }
 
-#[uniffi::export]
 impl Verifier {
-    /// A verifier from its configuration.
-    #[uniffi::constructor]
-    pub fn new(config: VerifierConfig) -> Result<Arc<Self>, VerifierError> {
+    fn build(
+        config: VerifierConfig,
+        challenges: Option<Arc<dyn ChallengeStore>>,
+        nonces: Option<Arc<dyn NonceStore>>,
+    ) -> Result<Arc<Self>, VerifierError> {
         let signer = monid_core::challenge::RpSigner::from_pem(
             config.signing_key_pem.as_bytes(),
             config.certificate_chain_pem.as_bytes(),
@@ -392,6 +544,14 @@ impl Verifier {
             t.anchors().to_vec()
         };
         let cap = usize::try_from(config.capacity).unwrap_or(usize::MAX);
+        let challenges: Arc<dyn v::ChallengeStore> = match challenges {
+            Some(c) => Arc::new(ForeignChallenges(c)),
+            None => Arc::new(v::MemoryChallengeStore::new(cap)),
+        };
+        let nonces: Arc<dyn v::NonceStore> = match nonces {
+            Some(n) => Arc::new(ForeignNonces(n)),
+            None => Arc::new(v::MemoryNonceStore::new(cap)),
+        };
         let inner = v::Verifier::new(v::VerifierConfig {
             signer,
             form: if config.compact {
@@ -402,11 +562,32 @@ impl Verifier {
             csca: config.csca.snapshot(),
             attestation_roots,
             policy: config.policy.into(),
-            challenges: Arc::new(v::MemoryChallengeStore::new(cap)),
-            nonces: Arc::new(v::MemoryNonceStore::new(cap)),
+            challenges,
+            nonces,
             enrolments: Arc::new(v::MemoryEnrolmentStore::new(cap)),
         });
         Ok(Arc::new(Verifier { inner }))
+    }
+}
+
+#[uniffi::export]
+impl Verifier {
+    /// A verifier from its configuration, with in-memory stores (one instance).
+    #[uniffi::constructor]
+    pub fn new(config: VerifierConfig) -> Result<Arc<Self>, VerifierError> {
+        Self::build(config, None, None)
+    }
+
+    /// A verifier whose pending challenges and used nonces live in the portal's shared stores,
+    /// so that any instance can verify a receipt for a challenge another one issued, exactly
+    /// once.
+    #[uniffi::constructor]
+    pub fn with_stores(
+        config: VerifierConfig,
+        challenges: Arc<dyn ChallengeStore>,
+        nonces: Arc<dyn NonceStore>,
+    ) -> Result<Arc<Self>, VerifierError> {
+        Self::build(config, Some(challenges), Some(nonces))
     }
 
     /// The relying party's id (the signing certificate's commonName).

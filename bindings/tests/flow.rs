@@ -408,3 +408,133 @@ fn device_asserted_claim_rests_on_an_accepted_enrolment() {
     assert_eq!(ok.claims[0].age_over(), Some(true));
     assert_eq!(ok.assurance.level, Level::DeviceAsserted);
 }
+
+/// A portal's shared stores (what Redis would be), written against the exported traits.
+#[derive(Default)]
+struct Shared {
+    challenges:
+        std::sync::Mutex<std::collections::HashMap<Vec<u8>, monid::verifier::PendingChallenge>>,
+    nonces: std::sync::Mutex<std::collections::HashSet<Vec<u8>>>,
+    broken: AtomicBool,
+}
+
+impl monid::verifier::ChallengeStore for Shared {
+    fn insert(
+        &self,
+        nonce: Vec<u8>,
+        pending: monid::verifier::PendingChallenge,
+    ) -> Result<(), monid::verifier::StoreError> {
+        let mut m = self.challenges.lock().unwrap();
+        if m.contains_key(&nonce) {
+            return Err(monid::verifier::StoreError::Duplicate);
+        }
+        m.insert(nonce, pending);
+        Ok(())
+    }
+    fn get(
+        &self,
+        nonce: Vec<u8>,
+    ) -> Result<Option<monid::verifier::PendingChallenge>, monid::verifier::StoreError> {
+        Ok(self.challenges.lock().unwrap().get(&nonce).cloned())
+    }
+    fn remove(&self, nonce: Vec<u8>) -> Result<bool, monid::verifier::StoreError> {
+        Ok(self.challenges.lock().unwrap().remove(&nonce).is_some())
+    }
+    fn purge_expired(&self, now: u64) -> Result<u64, monid::verifier::StoreError> {
+        let mut m = self.challenges.lock().unwrap();
+        let before = m.len();
+        m.retain(|_, p| p.expires_at >= now);
+        Ok((before - m.len()) as u64)
+    }
+}
+
+impl monid::verifier::NonceStore for Shared {
+    fn consume(&self, nonce: Vec<u8>, _: u64) -> Result<bool, monid::verifier::StoreError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(monid::verifier::StoreError::Unexpected {
+                reason: "redis.clients.jedis.exceptions.JedisConnectionException".into(),
+            });
+        }
+        Ok(self.nonces.lock().unwrap().insert(nonce))
+    }
+    fn purge_expired(&self, _: u64) -> Result<u64, monid::verifier::StoreError> {
+        Ok(0)
+    }
+}
+
+fn verifier_on(shared: &Arc<Shared>) -> Arc<Verifier> {
+    let rp = test_relying_party();
+    let csca = TrustStore::new();
+    csca.add_pem_bundle(virtual_card_trust_anchors_pem());
+    Verifier::with_stores(
+        VerifierConfig {
+            signing_key_pem: rp.signing_key_pem,
+            certificate_chain_pem: rp.certificate_chain_pem,
+            compact: false,
+            csca,
+            attestation_roots_pem: String::new(),
+            policy: default_policy(),
+            capacity: 16,
+        },
+        shared.clone(),
+        shared.clone(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn instances_sharing_stores_answer_each_challenge_once() {
+    let t = now();
+    let shared = Arc::new(Shared::default());
+    let (a, b) = (verifier_on(&shared), verifier_on(&shared));
+    let issued = a
+        .issue_challenge(spec(&[(Claim::Names, Level::ChipVerifiable)], ALL), t)
+        .unwrap();
+    assert_eq!(shared.challenges.lock().unwrap().len(), 1);
+    // The stored secret is redacted in Debug.
+    let dbg = format!(
+        "{:?}",
+        shared.challenges.lock().unwrap().values().next().unwrap()
+    );
+    assert!(dbg.contains("<redacted>"), "{dbg}");
+    let scanned = scan_challenge(issued.qr_text, phone_trust(), t, 120).unwrap();
+    let keys = SoftwareKeyStore::new().as_device_key_store();
+    let device = keys
+        .generate(
+            "d".into(),
+            DeviceKeyOptions {
+                hardware_required: false,
+                user_authentication_required: false,
+            },
+        )
+        .unwrap();
+    let doc = read_for(&scanned, device);
+    let sealed = create_receipt(
+        scanned,
+        Some(doc),
+        Some(face(900)),
+        Some(vec![7]),
+        None,
+        keys,
+        "d".into(),
+        t,
+        None,
+    )
+    .unwrap();
+    // The nonce store is down: refused with reason Store, nonce not consumed.
+    shared.broken.store(true, Ordering::SeqCst);
+    match b.verify(sealed.envelope.clone(), t) {
+        Err(Rejected::Receipt { reason, detail }) => {
+            assert_eq!(reason, RejectionReason::Store);
+            assert!(detail.contains("unexpectedly"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    shared.broken.store(false, Ordering::SeqCst);
+    // Instance B verifies what A issued; A then sees a replay.
+    b.verify(sealed.envelope.clone(), t).unwrap();
+    match a.verify(sealed.envelope, t) {
+        Err(Rejected::Receipt { reason, .. }) => assert_eq!(reason, RejectionReason::Replayed),
+        other => panic!("{other:?}"),
+    }
+}
