@@ -4,8 +4,9 @@
 #
 #   scripts/ffi/size.sh [PROFILE] [FEATURES]
 #     PROFILE:  release (default) or release-ffi (opt-level z, fat LTO, see Cargo.toml)
-#     FEATURES: all (default: --all-features, i.e. with the virtual chip and the verifier) or none
-#               (--no-default-features: what an app ships)
+#     FEATURES: all (default: --all-features, i.e. with the virtual chip and the verifier), none
+#               (--no-default-features: what an app ships), or one feature alone (vchip,
+#               verifier)
 #
 # Builds once with symbols kept (separate target dir target/ffi-size, so target/release is not
 # disturbed), strips a copy for the size, and breaks the unstripped one down by crate with
@@ -39,7 +40,8 @@ features="${2:-all}"
 case "$features" in
     all) fflag=--all-features ;;
     none) fflag=--no-default-features ;;
-    *) ffi_die "FEATURES must be all or none" ;;
+    vchip|verifier) fflag="--no-default-features --features $features" ;;
+    *) ffi_die "FEATURES must be all, none, vchip or verifier" ;;
 esac
 cd "$FFI_REPO"
 P=$(echo "$profile" | tr 'a-z-' 'A-Z_')
