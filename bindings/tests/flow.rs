@@ -103,6 +103,31 @@ fn read_for(
     reader.read(Arc::clone(&card).transport(), None).unwrap()
 }
 
+const PLAIN: DeviceKeyOptions = DeviceKeyOptions {
+    hardware_required: false,
+    user_authentication_required: false,
+};
+
+/// Issues a chip-verifiable names challenge on `v`, scans it, makes a software device key "d"
+/// and reads the card for them.
+fn prepared(
+    v: &Verifier,
+    t: u64,
+) -> (
+    Arc<monid::challenge::ScannedChallenge>,
+    Arc<dyn DeviceKeyStore>,
+    Arc<monid::Document>,
+) {
+    let issued = v
+        .issue_challenge(spec(&[(Claim::Names, Level::ChipVerifiable)], ALL), t)
+        .unwrap();
+    let scanned = scan_challenge(issued.qr_text, phone_trust(), t, 120).unwrap();
+    let keys = SoftwareKeyStore::new().as_device_key_store();
+    let device = keys.generate("d".into(), PLAIN).unwrap();
+    let doc = read_for(&scanned, device);
+    (scanned, keys, doc)
+}
+
 #[test]
 fn challenge_scanned_receipt_made_and_verified_once() {
     let t = now();
@@ -130,13 +155,7 @@ fn challenge_scanned_receipt_made_and_verified_once() {
     let device = keys
         .clone()
         .as_device_key_store()
-        .generate(
-            "device".into(),
-            DeviceKeyOptions {
-                hardware_required: false,
-                user_authentication_required: false,
-            },
-        )
+        .generate("device".into(), PLAIN)
         .unwrap();
     let doc = read_for(&scanned, device);
     let consent = scanned.consent_items(Some(Arc::clone(&doc)), t);
@@ -178,21 +197,7 @@ fn challenge_scanned_receipt_made_and_verified_once() {
 fn low_face_score_is_refused_by_policy() {
     let t = now();
     let v = verifier();
-    let issued = v
-        .issue_challenge(spec(&[(Claim::Names, Level::ChipVerifiable)], ALL), t)
-        .unwrap();
-    let scanned = scan_challenge(issued.qr_text, phone_trust(), t, 120).unwrap();
-    let keys = SoftwareKeyStore::new().as_device_key_store();
-    let device = keys
-        .generate(
-            "d".into(),
-            DeviceKeyOptions {
-                hardware_required: false,
-                user_authentication_required: false,
-            },
-        )
-        .unwrap();
-    let doc = read_for(&scanned, device);
+    let (scanned, keys, doc) = prepared(&v, t);
     let sealed = create_receipt(
         scanned,
         Some(doc),
@@ -280,21 +285,7 @@ impl DeviceKeyStore for Failing {
 fn key_store_failures_are_typed() {
     let t = now();
     let v = verifier();
-    let issued = v
-        .issue_challenge(spec(&[(Claim::Names, Level::ChipVerifiable)], ALL), t)
-        .unwrap();
-    let scanned = scan_challenge(issued.qr_text, phone_trust(), t, 120).unwrap();
-    let soft = SoftwareKeyStore::new().as_device_key_store();
-    let device = soft
-        .generate(
-            "d".into(),
-            DeviceKeyOptions {
-                hardware_required: false,
-                user_authentication_required: false,
-            },
-        )
-        .unwrap();
-    let doc = read_for(&scanned, device);
+    let (scanned, soft, doc) = prepared(&v, t);
     let attempt = |fail_with: Option<DeviceKeyError>, cancel: Option<Arc<CancellationToken>>| {
         let store = Arc::new(Failing {
             inner: Arc::clone(&soft),
@@ -355,14 +346,7 @@ fn device_asserted_claim_rests_on_an_accepted_enrolment() {
     let t = now();
     let v = verifier();
     let keys = SoftwareKeyStore::new().as_device_key_store();
-    keys.generate(
-        "d".into(),
-        DeviceKeyOptions {
-            hardware_required: false,
-            user_authentication_required: false,
-        },
-    )
-    .unwrap();
+    keys.generate("d".into(), PLAIN).unwrap();
     // Enrol with a plain read (no challenge yet).
     let card = VirtualCard::cnie();
     let reader =
@@ -487,9 +471,7 @@ fn instances_sharing_stores_answer_each_challenge_once() {
     let t = now();
     let shared = Arc::new(Shared::default());
     let (a, b) = (verifier_on(&shared), verifier_on(&shared));
-    let issued = a
-        .issue_challenge(spec(&[(Claim::Names, Level::ChipVerifiable)], ALL), t)
-        .unwrap();
+    let (scanned, keys, doc) = prepared(&a, t);
     assert_eq!(shared.challenges.lock().unwrap().len(), 1);
     // The stored secret is redacted in Debug.
     let dbg = format!(
@@ -497,18 +479,6 @@ fn instances_sharing_stores_answer_each_challenge_once() {
         shared.challenges.lock().unwrap().values().next().unwrap()
     );
     assert!(dbg.contains("<redacted>"), "{dbg}");
-    let scanned = scan_challenge(issued.qr_text, phone_trust(), t, 120).unwrap();
-    let keys = SoftwareKeyStore::new().as_device_key_store();
-    let device = keys
-        .generate(
-            "d".into(),
-            DeviceKeyOptions {
-                hardware_required: false,
-                user_authentication_required: false,
-            },
-        )
-        .unwrap();
-    let doc = read_for(&scanned, device);
     let sealed = create_receipt(
         scanned,
         Some(doc),
