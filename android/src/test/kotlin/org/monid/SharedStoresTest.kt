@@ -42,28 +42,36 @@ import uniffi.monid.virtualCardTrustAnchorsPem
 class SharedStoresTest {
     private val now = System.currentTimeMillis() / 1000
 
-    private class Stores : ChallengeStore, NonceStore {
+    /** Two stores, as a server would have: one key space for challenges, one for nonces. */
+    private class Stores {
         val pending = ConcurrentHashMap<String, PendingChallenge>()
-        val used = ConcurrentHashMap.newKeySet<String>()
+        val used: MutableSet<String> = ConcurrentHashMap.newKeySet()
         val broken = AtomicBoolean(false)
 
-        private fun key(nonce: ByteArray) = nonce.joinToString("") { "%02x".format(it) }
+        val challenges = object : ChallengeStore {
+            override fun insert(nonce: ByteArray, pending: PendingChallenge) {
+                if (this@Stores.pending.putIfAbsent(key(nonce), pending) != null) throw StoreException.Duplicate()
+            }
+            override fun get(nonce: ByteArray): PendingChallenge? = pending[key(nonce)]
+            override fun remove(nonce: ByteArray): Boolean = pending.remove(key(nonce)) != null
+            override fun purgeExpired(now: ULong): ULong {
+                val before = pending.size
+                pending.entries.removeIf { it.value.expiresAt < now }
+                return (before - pending.size).toULong()
+            }
+        }
 
-        override fun insert(nonce: ByteArray, pending: PendingChallenge) {
-            if (this.pending.putIfAbsent(key(nonce), pending) != null) throw StoreException.Duplicate()
+        val nonces = object : NonceStore {
+            override fun consume(nonce: ByteArray, keepUntil: ULong): Boolean {
+                // Undeclared: arrives in Rust as StoreException.Unexpected.
+                if (broken.get()) throw IllegalStateException("connection reset")
+                return used.add(key(nonce))
+            }
+            // This test keeps no expiry per nonce; a real store sets one (e.g. Redis PX).
+            override fun purgeExpired(now: ULong): ULong = 0u
         }
-        override fun get(nonce: ByteArray): PendingChallenge? = pending[key(nonce)]
-        override fun remove(nonce: ByteArray): Boolean = pending.remove(key(nonce)) != null
-        override fun purgeExpired(now: ULong): ULong {
-            val before = pending.size
-            pending.entries.removeIf { it.value.expiresAt < now }
-            return (before - pending.size).toULong()
-        }
-        override fun consume(nonce: ByteArray, keepUntil: ULong): Boolean {
-            // Undeclared: arrives in Rust as StoreException.Unexpected.
-            if (broken.get()) throw IllegalStateException("connection reset")
-            return used.add(key(nonce))
-        }
+
+        private fun key(nonce: ByteArray) = nonce.joinToString("") { "%02x".format(it) }
     }
 
     private fun verifier(stores: Stores): Verifier {
@@ -79,8 +87,8 @@ class SharedStoresTest {
                 policy = defaultPolicy(),
                 capacity = 16u,
             ),
-            stores,
-            stores,
+            stores.challenges,
+            stores.nonces,
         )
     }
 
