@@ -22,6 +22,10 @@ val minSdkVersion = 24
 val withVchip = providers.gradleProperty("monid.vchip").orNull == "true"
 val cargoFeatures = if (withVchip) listOf("--features", "vchip") else listOf("--no-default-features")
 val rustJniLibs = layout.buildDirectory.dir("rustJniLibs")
+// The host build of the library (JVM unit tests, the generator): libmonid.dylib on macOS.
+val hostLibName = if (System.getProperty("os.name").startsWith("Mac")) "libmonid.dylib" else "libmonid.so"
+val hostLib = File(repoRoot, "target/debug/$hostLibName")
+val metadataMap = layout.buildDirectory.file("uniffi-metadata.map")
 val uniffiKotlin = layout.buildDirectory.dir("generated/uniffi/kotlin")
 
 android {
@@ -80,12 +84,17 @@ dependencies {
 // RELR would need API 28/30), the counterpart of -z pack-relative-relocs in scripts/ffi/size.sh.
 // --cfg sha2_backend_soft/aes_backend_soft="compact": the compact software fallbacks of sha2 and
 // aes (the ARMv8 crypto instructions are still used when present; see scripts/ffi/size.sh).
+// --version-script: uniffi's UNIFFI_META_* statics (read only by the generator, from the host
+// build) become local and are dropped, about 50 KB (bindings/uniffi-bindgen/src/bin/
+// uniffi-metadata-map.rs); the generator therefore never reads these release libraries.
 val cargoNdk by tasks.registering(Exec::class) {
     group = "rust"
     description = "Builds libmonid.so for ${abis.joinToString()} with cargo-ndk"
+    dependsOn("uniffiMetadataMap")  // by name: registered below
     workingDir = repoRoot
     environment("RUSTFLAGS", "-C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--icf=all " +
         "-C link-arg=-Wl,--pack-dyn-relocs=android " +
+        "-C link-arg=-Wl,--version-script=${metadataMap.get().asFile.path} " +
         "--cfg sha2_backend_soft=\"compact\" --cfg aes_backend_soft=\"compact\"")
     commandLine(
         listOf("cargo", "ndk") + abis.flatMap { listOf("-t", it) } +
@@ -108,6 +117,18 @@ val buildUniffiBindgen by tasks.registering(Exec::class) {
     commandLine("cargo", "build", "-p", "uniffi-bindgen")
 }
 
+// The linker version script that hides uniffi's metadata in the release libraries, named from
+// the host build of the same features (the names depend only on the exported API).
+val uniffiMetadataMap by tasks.registering(Exec::class) {
+    group = "rust"
+    dependsOn(cargoHost, buildUniffiBindgen)
+    workingDir = repoRoot
+    commandLine(
+        File(repoRoot, "target/debug/uniffi-metadata-map").path, hostLib.path,
+        metadataMap.get().asFile.path,
+    )
+}
+
 // Library mode: the bindings are generated from the built library (never committed).
 val generateUniffiBindings by tasks.registering(Exec::class) {
     group = "rust"
@@ -117,7 +138,7 @@ val generateUniffiBindings by tasks.registering(Exec::class) {
     commandLine(
         File(repoRoot, "target/debug/uniffi-bindgen").path, "generate", "--no-format",
         "--language", "kotlin", "--out-dir", uniffiKotlin.get().asFile.path,
-        File(repoRoot, "target/debug/libmonid.so").path,
+        hostLib.path,
     )
 }
 

@@ -20,7 +20,8 @@
 # javac; they are NOT on the test run's classpath, so a test touching android.* would fail).
 #
 # Prints "kotlin: N passed, N failed"; exits non-zero on any failure.
-# Env: FFI_SKIP_BUILD=1 (cdylib already built), KOTLIN_VERSION (2.4.20), KOTLIN_TEST_TIMEOUT (600).
+# Env: FFI_SKIP_BUILD=1 (cdylib already built), KOTLIN_VERSION (2.4.20), KOTLIN_TEST_TIMEOUT (600),
+# KOTLIN_LIBRARY_DIR (load libmonid.so from there instead), KOTLIN_SUITE (name of the summary line).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -30,7 +31,7 @@ KHOME="$FFI_CACHE/kotlin-compiler-$KOTLIN_VERSION"
 JAVA_SHARE=/usr/share/java
 ANDROID="$FFI_REPO/android"
 
-fail_line() { echo "kotlin: 0 passed, 1 failed"; ffi_die "$*"; }
+fail_line() { echo "${KOTLIN_SUITE:-kotlin}: 0 passed, 1 failed"; ffi_die "$*"; }
 
 host_apt_install() {
     local missing=() p
@@ -83,7 +84,8 @@ fun main(args: Array<String>) {
     val result = JUnitCore().run(*classes)
     result.failures.forEach { f: Failure -> println("FAIL ${f.testHeader}\n${f.trace}") }
     val failed = result.failureCount
-    println("kotlin: ${result.runCount - failed} passed, $failed failed" +
+    val suite = System.getProperty("monid.suite") ?: "kotlin"
+    println("$suite: ${result.runCount - failed} passed, $failed failed" +
         if (result.ignoreCount > 0) ", ${result.ignoreCount} skipped" else "")
     kotlin.system.exitProcess(if (result.wasSuccessful() && result.runCount > 0) 0 else 1)
 }
@@ -117,8 +119,10 @@ run_tests() {
     t0=$(ffi_now)
     # Stubs are NOT on this classpath. -Djna.library.path: where JNA finds libmonid.so.
     # shellcheck disable=SC2086
-    timeout "${KOTLIN_TEST_TIMEOUT:-600}" java -Djna.library.path="$(dirname "$FFI_LIB")" \
-        -Dmonid.testVectors="$FFI_REPO/test-vectors" \
+    # KOTLIN_LIBRARY_DIR: load another build of the same API (scripts/ffi/release-check.sh: the
+    # stripped release library); KOTLIN_SUITE names the summary line.
+    timeout "${KOTLIN_TEST_TIMEOUT:-600}" java -Djna.library.path="${KOTLIN_LIBRARY_DIR:-$(dirname "$FFI_LIB")}" \
+        -Dmonid.testVectors="$FFI_REPO/test-vectors" -Dmonid.suite="${KOTLIN_SUITE:-kotlin}" \
         -cp "$build/classes:$KHOME/lib/kotlin-stdlib.jar:$(deps_cp)" FfiJUnitRunnerKt $classes
     local rc=$?
     ffi_log "ran in $(ffi_since "$t0") s"

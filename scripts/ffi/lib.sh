@@ -39,3 +39,22 @@ ffi_generate() {
         || ffi_die "uniffi-bindgen generate --language $lang failed"
     ffi_log "generated $lang bindings in $out"
 }
+
+# ffi_metadata_version_script LIB MAP: writes the linker version script that makes every
+# UNIFFI_META_* symbol of LIB local (bindings/uniffi-bindgen/src/bin/uniffi-metadata-map.rs, the
+# tool the Android build uses too). LIB is any build of the same crate and features.
+ffi_metadata_version_script() {
+    (cd "$FFI_REPO" && cargo build -q -p uniffi-bindgen --bin uniffi-metadata-map) \
+        || ffi_die "cargo build -p uniffi-bindgen failed"
+    "$FFI_PROFILE_DIR/uniffi-metadata-map" "$1" "$2" || ffi_die "uniffi-metadata-map $1 failed"
+}
+
+# ffi_check_metadata_hidden LIB: fails if LIB still exports uniffi metadata, or lost the
+# checksum functions the generated code calls at load time.
+ffi_check_metadata_hidden() {
+    local lib="$1" syms
+    syms=$(nm -D --defined-only "$lib" | awk '{ print $3 }')
+    ! grep -q '^UNIFFI_META_' <<<"$syms" || ffi_die "$lib still exports UNIFFI_META_ symbols"
+    grep -q '^uniffi_monid_checksum_' <<<"$syms" || ffi_die "$lib lost its uniffi checksum functions"
+    grep -q '^ffi_monid_uniffi_contract_version$' <<<"$syms" || ffi_die "$lib lost ffi_monid_uniffi_contract_version"
+}

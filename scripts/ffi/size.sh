@@ -32,6 +32,14 @@
 #                           with SHA / AES instructions (x86 SHA-NI/AES-NI, ARMv8 crypto) keep the
 #                           hardware backends, selected at run time; hashing a few data groups
 #                           stays in the milliseconds either way.
+# uniffi metadata: every export comes with a `#[no_mangle] pub static UNIFFI_META_*` byte array
+# (its signature and doc comment) that only the generator reads, in library mode, from the HOST
+# build; the app never does (the generated code checks the `uniffi_*_checksum_*` functions,
+# which stay). uniffi 0.32 cannot leave them out, so the release link makes them local with a
+# version script naming each one (LLD lets an exact `local:` name override rustc's own export
+# list; a `UNIFFI_META_*` glob does not), and --gc-sections drops them: about 50 KB of data
+# and 200 dynamic symbols. Consequence: generate bindings from a host/debug build, never from
+# the release library (it has no metadata left).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -47,11 +55,20 @@ cd "$FFI_REPO"
 P=$(echo "$profile" | tr 'a-z-' 'A-Z_')
 export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cfg sha2_backend_soft=\"compact\" --cfg aes_backend_soft=\"compact\""
 tdir="$FFI_REPO/target/ffi-size"
-env "CARGO_PROFILE_${P}_STRIP=none" CARGO_TARGET_DIR="$tdir" \
-    cargo rustc -q --profile "$profile" -p monid-bindings --lib --crate-type cdylib $fflag \
-    -- -C link-arg=-Wl,--icf=all -C link-arg=-Wl,-z,pack-relative-relocs
-lib="$tdir/$profile/libmonid.so"
 out="$FFI_OUT/size"; mkdir -p "$out"
+lib="$tdir/$profile/libmonid.so"
+map="$out/uniffi-metadata.$features.map"
+link() { # extra rustc args: only the final link differs between the two passes
+    # shellcheck disable=SC2086
+    env "CARGO_PROFILE_${P}_STRIP=none" CARGO_TARGET_DIR="$tdir" \
+        cargo rustc -q --profile "$profile" -p monid-bindings --lib --crate-type cdylib $fflag \
+        -- -C link-arg=-Wl,--icf=all -C link-arg=-Wl,-z,pack-relative-relocs "$@"
+}
+# Pass 1 names the metadata symbols, pass 2 hides them (see "uniffi metadata" above).
+link
+ffi_metadata_version_script "$lib" "$map"
+link -C link-arg=-Wl,--version-script="$map"
+ffi_check_metadata_hidden "$lib"
 stripped="$out/libmonid.$profile.$features.stripped.so"
 strip -o "$stripped" "$lib"
 bytes=$(stat -c %s "$stripped")
