@@ -160,3 +160,143 @@ fn a_resumed_pace_read_completes() {
         );
     }
 }
+
+/// Forwards to the virtual chip, but answers one chosen protected extended-length READ BINARY
+/// with a link error of its own (the link stays up, as when a response does not fit the
+/// platform's buffer), and records every command sent.
+struct FailOnceLink {
+    chip: VirtualChip,
+    /// Fail the n-th protected extended READ BINARY (0-based).
+    fail_at: usize,
+    protected_reads: usize,
+    failed: bool,
+    sent: Vec<Vec<u8>>,
+}
+
+impl monid_core::transport::Transport for FailOnceLink {
+    fn transceive(
+        &mut self,
+        command: &[u8],
+    ) -> Result<Vec<u8>, monid_core::transport::TransportError> {
+        self.sent.push(command.to_vec());
+        let protected = command[0] & 0x0C == 0x0C;
+        // A short protected READ BINARY is 19 bytes (header, Lc, DO'97', DO'8E', Le); longer
+        // ones are in extended form.
+        if protected && matches!(command[1], 0xB0 | 0xB1) && command.len() > 19 {
+            let n = self.protected_reads;
+            self.protected_reads += 1;
+            if n == self.fail_at && !self.failed {
+                self.failed = true;
+                return Err(monid_core::transport::TransportError::ResponseTooLong);
+            }
+        }
+        self.chip.transceive(command)
+    }
+
+    fn info(&self) -> monid_core::transport::TransportInfo {
+        self.chip.info()
+    }
+}
+
+/// A link error in the middle of a protected read ends the secure-messaging session; the
+/// reader may retry on the same link with a smaller read, but never in the clear: access
+/// control runs again first, and every later SELECT / READ BINARY is protected.
+#[test]
+fn a_link_error_inside_secure_messaging_never_sends_the_next_command_in_the_clear() {
+    let profile = Profile::cnie_td1();
+    for fail_at in [0, 1, 3, 8] {
+        let mut link = FailOnceLink {
+            chip: VirtualChip::new(profile.clone()),
+            fail_at,
+            protected_reads: 0,
+            failed: false,
+            sent: Vec::new(),
+        };
+        let key = AccessKey::can(profile.can()).unwrap();
+        let raw = DocumentReader::new(key, ReadOptions::default())
+            .read(&mut link, &())
+            .unwrap_or_else(|e| panic!("fail_at {fail_at}: {e}"));
+        assert!(
+            link.failed,
+            "fail_at {fail_at}: the failure was never injected"
+        );
+        assert_eq!(
+            raw.file(FileId::Dg2),
+            link.chip.file(0x0102),
+            "fail_at {fail_at}"
+        );
+        assert!(
+            raw.stats.access_control_runs >= 2,
+            "fail_at {fail_at}: no re-authentication"
+        );
+        let first_protected = link.sent.iter().position(|c| c[0] & 0x0C == 0x0C).unwrap();
+        for (i, c) in link.sent.iter().enumerate().skip(first_protected) {
+            if matches!(c[1], 0xB0 | 0xB1 | 0xA4) {
+                assert_eq!(
+                    c[0] & 0x0C,
+                    0x0C,
+                    "fail_at {fail_at}: command {i} ({:02X} {:02X}) sent in the clear",
+                    c[0],
+                    c[1]
+                );
+            }
+        }
+    }
+}
+
+/// Like the BAC sweep in reader_end_to_end.rs, on the PACE card: a corrupted MAC or a 6F00 at
+/// any APDU index after PACE is absorbed by re-running PACE (the chip's stale session is ended
+/// by the first plain command) and the files are the chip's; before that, a typed error.
+#[test]
+fn pace_session_errors_at_every_index_end_in_a_clean_retry_or_a_typed_error() {
+    let profile = Profile::cnie_td1();
+    let read = |m: Misbehaviour| {
+        let mut chip = VirtualChip::new(profile.clone()).with_misbehaviour(m);
+        let key = AccessKey::can(profile.can()).unwrap();
+        let r = DocumentReader::new(key, ReadOptions::default()).read(&mut chip, &());
+        (r, chip.stats().apdus)
+    };
+    let (reference, total) = read(Misbehaviour::new());
+    let reference = reference.unwrap();
+    // The APDUs up to and including PACE's last GENERAL AUTHENTICATE.
+    let mut probe = FailOnceLink {
+        chip: VirtualChip::new(profile.clone()),
+        fail_at: usize::MAX,
+        protected_reads: 0,
+        failed: false,
+        sent: Vec::new(),
+    };
+    let key = AccessKey::can(profile.can()).unwrap();
+    DocumentReader::new(key, ReadOptions::default())
+        .read(&mut probe, &())
+        .unwrap();
+    let access_control = probe.sent.iter().position(|c| c[0] & 0x0C == 0x0C).unwrap() as u64;
+    for n in 0..total {
+        for (m, label) in [
+            (Misbehaviour::new().corrupt_mac_at(n), "corrupt MAC"),
+            (Misbehaviour::new().wrong_sw_at(n, 0x6F00), "6F00"),
+        ] {
+            match read(m) {
+                (Ok(doc), _) => {
+                    for f in &reference.files {
+                        assert_eq!(doc.file(f.id), Some(&f.bytes[..]), "{label} at {n}");
+                    }
+                }
+                (Err(e), apdus) => {
+                    assert!(
+                        n < access_control && apdus <= access_control,
+                        "{label} at {n} (PACE ends at {access_control}): failed late: {e}"
+                    );
+                    assert!(
+                        matches!(
+                            e.kind(),
+                            monid_core::ErrorKind::ChipMisbehaved
+                                | monid_core::ErrorKind::WrongAccessKey
+                        ),
+                        "{label} at {n}: {e}"
+                    );
+                }
+            }
+        }
+    }
+}
