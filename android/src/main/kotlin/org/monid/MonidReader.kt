@@ -37,8 +37,8 @@ import uniffi.monid.defaultReadOptions
  *
  * ```
  * val reader = MonidReader(AccessKey.can("123456"))
- * val doc = reader.read(IsoDepTransport(isoDep))
- * val report = doc.verify(trustStore, System.currentTimeMillis() / 1000)
+ * val doc = reader.read(IsoDepTransport(isoDep))        // connects the tag itself
+ * val report = doc.verifyAsync(trustStore)              // passive authentication off the caller's thread
  * ```
  */
 class MonidReader @JvmOverloads constructor(

@@ -30,7 +30,7 @@ import uniffi.monid.SealedReceipt
  * ([ReceiptFailure.Cancelled]; the worker thread's interrupt flag is cleared afterwards).
  *
  * ```
- * val scanned = scanChallenge(qrText, trust, now, 120u)               // fast, any thread
+ * val scanned = scanChallengeAsync(qrText, trust)                     // Dispatchers.Default
  * val doc = MonidReader(AccessKey.can(can), defaultReadOptions().copy(
  *     activeAuthenticationChallenge = scanned.activeAuthenticationChallenge(store.publicKey("device")),
  * )).read(transport)
