@@ -8,7 +8,10 @@
 //   ./gradlew testDebugUnitTest -Pmonid.vchip=true       # JVM tests with the virtual chip
 // The generated bindings must come from the same library build as the packaged .so (uniffi
 // checks API checksums at load time), so `-Pmonid.vchip=true` switches the whole build (host
-// library for the tests, Android libraries, bindings) to include the virtual chip.
+// library for the tests, Android libraries, bindings) to the test build: the virtual chip and
+// the relying party's verifier (`--features vchip,verifier`; the JVM tests use both). Without
+// it, the app build: `--no-default-features` (no virtual chip, no verifier), whatever the
+// crate's default features are.
 import org.gradle.api.tasks.Exec
 
 plugins {
@@ -20,7 +23,11 @@ val repoRoot: File = rootDir.parentFile
 val abis = listOf("arm64-v8a", "armeabi-v7a", "x86_64")
 val minSdkVersion = 24
 val withVchip = providers.gradleProperty("monid.vchip").orNull == "true"
-val cargoFeatures = if (withVchip) listOf("--features", "vchip") else listOf("--no-default-features")
+val cargoFeatures = if (withVchip) {
+    listOf("--no-default-features", "--features", "vchip,verifier")
+} else {
+    listOf("--no-default-features")
+}
 val rustJniLibs = layout.buildDirectory.dir("rustJniLibs")
 // The host build of the library (JVM unit tests, the generator): libmonid.dylib on macOS.
 val hostLibName = if (System.getProperty("os.name").startsWith("Mac")) "libmonid.dylib" else "libmonid.so"

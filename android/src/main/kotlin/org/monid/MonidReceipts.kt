@@ -23,10 +23,14 @@ import uniffi.monid.SealedReceipt
  * prompt). Each call runs on [dispatcher] (default [Dispatchers.IO]); cancelling the calling
  * coroutine cancels the Rust call through a `CancellationToken` (checked before and after the
  * key store's `sign`: a prompt already showing is the key store's to dismiss). Failures are
- * [ReceiptFailure].
+ * [ReceiptFailure]. The key store is called through a guard: whatever it throws that is not a
+ * `DeviceKeyException` (an `Error` included) arrives in Rust as `DeviceKeyException.Unexpected`
+ * with its class name only, and the call fails with [ReceiptFailure.KeyStore]; an
+ * `InterruptedException` or a `CancellationException` as `DeviceKeyException.Cancelled`
+ * ([ReceiptFailure.Cancelled]; the worker thread's interrupt flag is cleared afterwards).
  *
  * ```
- * val scanned = scanChallenge(qrText, trust, now, 120u)               // fast, any thread
+ * val scanned = scanChallengeAsync(qrText, trust)                     // Dispatchers.Default
  * val doc = MonidReader(AccessKey.can(can), defaultReadOptions().copy(
  *     activeAuthenticationChallenge = scanned.activeAuthenticationChallenge(store.publicKey("device")),
  * )).read(transport)
@@ -53,9 +57,9 @@ class MonidReceipts @JvmOverloads constructor(
         liveCapture: ByteArray? = null,
         enrolment: Enrolment? = null,
         nowUnixSeconds: Long = System.currentTimeMillis() / 1000,
-    ): SealedReceipt = cancellable { token ->
+    ): SealedReceipt = cancellable(keyStore) { store, token ->
         uniffi.monid.createReceipt(
-            challenge, document, faceMatch, liveCapture, enrolment, keyStore, alias,
+            challenge, document, faceMatch, liveCapture, enrolment, store, alias,
             nowUnixSeconds.toULong(), token,
         )
     }
@@ -70,11 +74,15 @@ class MonidReceipts @JvmOverloads constructor(
         keyStore: DeviceKeyStore,
         alias: String,
         nowUnixSeconds: Long = System.currentTimeMillis() / 1000,
-    ): Enrolment = cancellable { token ->
-        uniffi.monid.enrol(document, keyStore, alias, nowUnixSeconds.toULong(), token)
+    ): Enrolment = cancellable(keyStore) { store, token ->
+        uniffi.monid.enrol(document, store, alias, nowUnixSeconds.toULong(), token)
     }
 
-    private suspend fun <T> cancellable(block: (CancellationToken) -> T): T = withContext(dispatcher) {
+    private suspend fun <T> cancellable(
+        keyStore: DeviceKeyStore,
+        block: (DeviceKeyStore, CancellationToken) -> T,
+    ): T = withContext(dispatcher) {
+        val store = GuardedKeyStore(keyStore)
         val token = CancellationToken()
         val finished = AtomicBoolean(false)
         // Runs in the cancelling thread (Unconfined): no free thread of `dispatcher` needed.
@@ -86,12 +94,14 @@ class MonidReceipts @JvmOverloads constructor(
             }
         }
         try {
-            block(token)
+            block(store, token)
         } catch (e: Exception) {
             throw ReceiptFailure.from(e)
         } finally {
             finished.set(true)
             watcher.cancel()
+            // An interrupted key store ended the call as Cancelled: the interrupt is consumed.
+            if (store.interrupted) Thread.interrupted()
         }
     }
 }

@@ -3,6 +3,7 @@ package org.monid
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicReference
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.asCoroutineDispatcher
@@ -106,6 +107,69 @@ class MonidCancellationTest {
         val again = ForwardingTransport(card)
         reader.read(again)
         assertTrue(again.apdus > 0)
+    }
+
+    @Test
+    fun aCancelWhileTheReadWaitsForItsDispatcherIsKept(): Unit = runBlocking {
+        // read() has been entered but its body has not started: the reader's dispatcher (one
+        // thread) is busy. The Rust read would clear its token when it starts; the shell's
+        // per-call flag, registered before the dispatcher switch, keeps the cancel.
+        val single = java.util.concurrent.Executors.newSingleThreadExecutor()
+        val dispatcher = single.asCoroutineDispatcher()
+        try {
+            val busy = CountDownLatch(1)
+            val running = CountDownLatch(1)
+            single.execute {
+                running.countDown()
+                busy.await(10, TimeUnit.SECONDS)
+            }
+            assertTrue(running.await(10, TimeUnit.SECONDS))
+            val card = VirtualCard.cnie()
+            val reader = MonidReader(AccessKey.can(card.can()), defaultReadOptions(), dispatcher)
+            val t = ForwardingTransport(card)
+            val outcome = AtomicReference<Throwable?>(null)
+            // UNDISPATCHED: runs read() in this thread up to its dispatcher switch, which waits.
+            val job = kotlinx.coroutines.CoroutineScope(Dispatchers.Default).async(start = CoroutineStart.UNDISPATCHED) {
+                try {
+                    reader.read(t)
+                } catch (e: Throwable) {
+                    outcome.set(e)
+                    throw e
+                }
+            }
+            reader.cancel()
+            busy.countDown()
+            runCatching { job.await() }
+            assertEquals("a cancelled read sends nothing", 0, t.apdus)
+            assertTrue("${outcome.get()}", outcome.get() is MonidError.Cancelled)
+            // The cancel was consumed: the next read works.
+            val again = ForwardingTransport(card)
+            reader.read(again)
+            assertTrue(again.apdus > 0)
+        } finally {
+            dispatcher.close()
+        }
+    }
+
+    @Test
+    fun aCancelBeforeReadIsCalledCancelsTheNextReadOnly(): Unit = runBlocking {
+        val card = VirtualCard.cnie()
+        val reader = MonidReader(AccessKey.can(card.can()))
+        // For instance a read launched in a coroutine that has not run yet.
+        val t = ForwardingTransport(card)
+        val job = kotlinx.coroutines.CoroutineScope(Dispatchers.Default).async(start = CoroutineStart.LAZY) {
+            reader.read(t)
+        }
+        reader.cancel()
+        job.start()
+        val e = runCatching { job.await() }.exceptionOrNull()
+        assertTrue("$e", e is MonidError.Cancelled)
+        assertEquals(0, t.apdus)
+        // Only that read: the next one runs to the end, and so does a third one.
+        val second = ForwardingTransport(card)
+        assertEquals("UTO", reader.read(second).summary().issuingState?.value())
+        assertTrue(second.apdus > 0)
+        assertTrue(reader.read(ForwardingTransport(card)).stats().apdus > 0u)
     }
 
     @Test

@@ -251,6 +251,34 @@ class ReceiptFlowTest {
     }
 
     @Test
+    fun scanChallengeAsyncScansOnTheGivenDispatcher(): Unit = runBlocking {
+        val v = verifier()
+        val issued = v.issueChallenge(spec(listOf(Claim.NAMES to Level.CHIP_VERIFIABLE), all), now.toULong())
+        val worker = java.util.concurrent.Executors.newSingleThreadExecutor()
+        val dispatched = java.util.concurrent.atomic.AtomicInteger(0)
+        val dispatcher = object : kotlinx.coroutines.CoroutineDispatcher() {
+            override fun dispatch(context: kotlin.coroutines.CoroutineContext, block: Runnable) {
+                dispatched.incrementAndGet()
+                worker.execute(block)
+            }
+        }
+        try {
+            val scanned = scanChallengeAsync(issued.qrText, phoneTrust(), now.toULong(), 120u, dispatcher)
+            assertEquals(issued.confirmationCode, scanned.confirmationCode())
+            assertEquals(1, dispatched.get())
+            // Default clock and skew, Dispatchers.Default.
+            assertEquals("bank.example.ma", scanChallengeAsync(issued.qrText, phoneTrust()).rpId())
+            // A forged text is the same typed error as with the blocking call.
+            val e = assertThrows<ChallengeException> {
+                runBlocking { scanChallengeAsync(issued.qrText, RelyingPartyTrust(), dispatcher = dispatcher) }
+            }
+            assertTrue(e.toString(), e is ChallengeException.UnknownRelyingParty)
+        } finally {
+            worker.shutdownNow()
+        }
+    }
+
+    @Test
     fun textFieldsAndVerifiedClaimsPrintNoPersonalData(): Unit = runBlocking {
         val card = VirtualCard.cnie()
         val doc = DocumentReader(AccessKey.can(card.can()), defaultReadOptions()).read(ForwardingTransport(card), null)

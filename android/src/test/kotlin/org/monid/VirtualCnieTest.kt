@@ -31,6 +31,7 @@ import uniffi.monid.PaVerdict
 import uniffi.monid.ReadProgress
 import uniffi.monid.ReadProgressListener
 import uniffi.monid.ReadStep
+import uniffi.monid.TransportException
 import uniffi.monid.TrustStore
 import uniffi.monid.Verification
 import uniffi.monid.VirtualCard
@@ -190,6 +191,48 @@ class VirtualCnieTest {
         assertEquals((first.attempts + second.apdus).toULong(), doc.stats().apdus)
         assertEquals(PaVerdict.VALID, doc.verify(trust(), now).verdict)
         assertTrue(doc.files().first { it.file == DocumentFile.DG2 }.completedInCall == 2u)
+    }
+
+    @Test
+    fun tagLostInsideDg2ThenTheSameMonidReaderResumesWithFewerApdus() = runBlocking {
+        // Calibration: a full read through the generated reader notes how many APDUs were
+        // delivered when DG2 had 8 000 bytes (the virtual card answers the same sequence each time).
+        val full = VirtualCard.cnie()
+        val fullTransport = ForwardingTransport(full)
+        val dg2At = AtomicInteger(-1)
+        val watch = object : ReadProgressListener {
+            override fun onProgress(progress: ReadProgress) {
+                if (progress.step == ReadStep.READ_FILE && progress.file == DocumentFile.DG2 &&
+                    progress.fileBytes >= 8_000u) dg2At.compareAndSet(-1, fullTransport.apdus)
+            }
+        }
+        DocumentReader(AccessKey.can(full.can()), defaultReadOptions()).read(fullTransport, watch)
+        val fullApdus = fullTransport.apdus
+        assertTrue(dg2At.get() in 1 until fullApdus)
+
+        // The coroutine reader: the Kotlin transport throws TagLost from there on.
+        val card = VirtualCard.cnie()
+        val reader = MonidReader(AccessKey.can(card.can()))
+        val first = ForwardingTransport(card) { i -> if (i >= dg2At.get()) throw TransportException.TagLost() }
+        val e = assertThrows<MonidError> { runBlocking { reader.read(first) } }
+        assertTrue(e.toString(), e is MonidError.TagLost)
+        assertEquals(dg2At.get(), first.apdus)
+        val partial = reader.bytesSoFar(DocumentFile.DG2)
+        assertTrue("DG2 partly read: $partial", partial in 8_000L..40_000L)
+
+        // The user presents the card again: the SAME MonidReader, a fresh transport.
+        card.reconnect()
+        val second = ForwardingTransport(card)
+        val doc = reader.read(second)
+        assertTrue("resumed ${second.apdus} < full $fullApdus", second.apdus < fullApdus)
+        assertEquals(2u, doc.stats().calls)
+        // The core counts the APDU that the transport refused with TagLost too.
+        assertEquals((first.apdus + 1 + second.apdus).toULong(), doc.stats().apdus)
+        assertEquals(PaVerdict.VALID, doc.verify(trust(), now).verdict)
+        val dg2 = doc.files().first { it.file == DocumentFile.DG2 }
+        assertEquals(2u, dg2.completedInCall)
+        assertEquals(dg2.length!!.toLong(), reader.bytesSoFar(DocumentFile.DG2))
+        reader.close()
     }
 
     @Test

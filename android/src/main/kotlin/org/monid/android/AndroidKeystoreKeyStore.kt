@@ -116,10 +116,12 @@ class AndroidKeystoreKeyStore @JvmOverloads constructor(
 ) : DeviceKeyStore {
     private fun keyStore(): KeyStore = KeyStore.getInstance(provider).apply { load(null) }
 
+    /** Runs [block]; whatever it throws (an `Error` too: uniffi's glue only catches
+     *  `Exception`) leaves as a [DeviceKeyException] ([KeystoreSupport.toDeviceKeyException]). */
     private inline fun <T> guarded(step: String, block: () -> T): T = try {
         block()
-    } catch (e: Exception) {
-        throw KeystoreSupport.toDeviceKeyException(e, step)
+    } catch (t: Throwable) {
+        throw KeystoreSupport.toDeviceKeyException(t, step)
     }
 
     private fun hasStrongBox(): Boolean {
@@ -137,7 +139,10 @@ class AndroidKeystoreKeyStore @JvmOverloads constructor(
      * that challenge (see the class doc). Returns the SEC1 uncompressed public key.
      */
     @Throws(DeviceKeyException::class)
-    fun generate(alias: String, options: DeviceKeyOptions, attestationChallenge: ByteArray?): ByteArray {
+    fun generate(alias: String, options: DeviceKeyOptions, attestationChallenge: ByteArray?): ByteArray =
+        guarded("generate") { generateKey(alias, options, attestationChallenge) }
+
+    private fun generateKey(alias: String, options: DeviceKeyOptions, attestationChallenge: ByteArray?): ByteArray {
         val ks = guarded("open") { keyStore() }
         if (guarded("lookup") { ks.containsAlias(alias) }) throw DeviceKeyException.AlreadyExists()
         // Dedicated hardware means StrongBox, which exists from API 28.

@@ -2,7 +2,6 @@ package org.monid.android
 
 import android.nfc.TagLostException
 import android.nfc.tech.IsoDep
-import java.io.IOException
 import uniffi.monid.NfcTransport
 import uniffi.monid.TransportException
 import uniffi.monid.TransportInfo
@@ -11,17 +10,26 @@ import uniffi.monid.TransportInfo
  * [NfcTransport] over Android's [IsoDep] (ISO 14443-4).
  *
  * `transceive` is blocking and is called by the Rust core on the reading thread
- * ([org.monid.MonidReader] runs it on `Dispatchers.IO`), never on the main thread.
+ * ([org.monid.MonidReader] runs it on `Dispatchers.IO`), never on the main thread. It connects
+ * the tag when needed: an app only builds the transport and hands it to the reader.
  *
- * - Timeouts: [timeoutMs] for ordinary commands; GENERAL AUTHENTICATE (PACE, chip
- *   authentication: INS 86) and INTERNAL AUTHENTICATE (active authentication: INS 88) run
- *   elliptic-curve or RSA operations on the chip and get at least 5 s ([authTimeoutMs]).
+ * - Timeouts, set before each command ([IsoDepSupport.timeoutFor]): [timeoutMs] for ordinary
+ *   commands, at least 5 s ([authTimeoutMs]) for the commands that run public-key cryptography
+ *   on the chip (GENERAL AUTHENTICATE INS 86: PACE, chip authentication v2; INTERNAL
+ *   AUTHENTICATE INS 88: active authentication; MSE:Set KAT INS 22 P1-P2 41A6: chip
+ *   authentication v1), plus 15 ms per 100 bytes of command data and expected response (Le), so
+ *   that an extended READ BINARY of up to 64 KB at 106 kbit/s gets about 10 s more.
  * - Extended length: [IsoDep.isExtendedLengthApduSupported] says whether the phone's NFC stack
- *   carries extended APDUs; [IsoDep.getMaxTransceiveLength] bounds command and response. The
- *   core also checks the chip's own limits (EF.ATR/INFO) and steps down when refused.
- * - [TagLostException] (and any I/O error once the tag is disconnected) becomes
- *   `TransportException.TagLost`: the same reader resumes with a fresh `IsoDep` after the
- *   user presents the document again.
+ *   carries extended APDUs; [IsoDep.getMaxTransceiveLength] bounds command and response. If
+ *   the platform cannot answer (a stale tag throws `SecurityException`), [info] reports a
+ *   short-APDU link. The core also checks the chip's own limits (EF.ATR/INFO) and steps down
+ *   when refused.
+ * - Failures never carry the platform's message (a stale tag's `SecurityException` quotes its
+ *   UID): [TagLostException], an I/O error once the tag is disconnected, a stale tag
+ *   (`SecurityException`) and a closed one (`IllegalStateException`) become
+ *   `TransportException.TagLost`, so the same reader resumes with a fresh `IsoDep` after the
+ *   user presents the document again; other I/O errors `Io("transceive failed: <class>")`; see
+ *   [IsoDepSupport.failure].
  *
  * Reader mode (recommended over foreground dispatch): enable it with `NfcAdapter.FLAG_READER_NFC_A
  * or FLAG_READER_NFC_B or FLAG_READER_SKIP_NDEF_CHECK` and a presence-check delay
@@ -29,71 +37,59 @@ import uniffi.monid.TransportInfo
  * Android otherwise pings the tag every 125 ms, and on some phones that ping collides with a
  * long chip operation (PACE, active authentication) and the tag is reported lost.
  *
- * @param isoDep the tag technology; connected by [connect] if not already.
+ * @param isoDep the tag technology; connected on the first `transceive` if not already.
  */
 class IsoDepTransport @JvmOverloads constructor(
     private val isoDep: IsoDep,
     private val timeoutMs: Int = 2_000,
-    authTimeoutMs: Int = 5_000,
+    authTimeoutMs: Int = IsoDepSupport.MIN_AUTH_TIMEOUT_MS,
 ) : NfcTransport {
-    private val authTimeoutMs: Int = maxOf(authTimeoutMs, MIN_AUTH_TIMEOUT_MS)
+    private val authTimeoutMs: Int = maxOf(authTimeoutMs, IsoDepSupport.MIN_AUTH_TIMEOUT_MS)
 
-    /** Connects the tag if needed and sets the ordinary timeout. */
+    /**
+     * Connects the tag if needed and sets the ordinary timeout. Optional: `transceive` does it.
+     *
+     * @throws TransportException `TagLost` when the tag is gone (including a stale `Tag`),
+     *   never with the platform's message.
+     */
     @Throws(TransportException::class)
     fun connect() {
         try {
-            if (!isoDep.isConnected) isoDep.connect()
+            ensureConnected()
             isoDep.timeout = timeoutMs
         } catch (e: TagLostException) {
             throw TransportException.TagLost()
-        } catch (e: IOException) {
-            throw TransportException.Io("connect failed: ${e.javaClass.simpleName}")
+        } catch (t: Throwable) {
+            throw IsoDepSupport.failure(t, IsoDepSupport.STEP_CONNECT) { false }
         }
     }
 
-    override fun info(): TransportInfo {
-        val max = try {
-            isoDep.maxTransceiveLength
-        } catch (e: RuntimeException) {
-            SHORT_APDU_MAX
-        }.coerceAtLeast(SHORT_APDU_MAX)
-        return TransportInfo(
-            maxCommandLength = max.toUInt(),
-            maxResponseLength = max.toUInt(),
-            extendedLength = isoDep.isExtendedLengthApduSupported,
-        )
-    }
+    override fun info(): TransportInfo = IsoDepSupport.transportInfo(
+        { isoDep.maxTransceiveLength },
+        { isoDep.isExtendedLengthApduSupported },
+    )
 
     override fun transceive(apdu: ByteArray): ByteArray {
-        val slow = apdu.size >= 2 && (apdu[1] == INS_GENERAL_AUTHENTICATE || apdu[1] == INS_INTERNAL_AUTHENTICATE)
         try {
-            if (!isoDep.isConnected) connect()
-            if (slow) isoDep.timeout = authTimeoutMs
+            ensureConnected()
+            // Set before every command (one local binder call): the platform resets it when the
+            // tag is reconnected, possibly behind this transport's back.
+            isoDep.timeout = IsoDepSupport.timeoutFor(apdu, timeoutMs, authTimeoutMs)
             return isoDep.transceive(apdu)
         } catch (e: TagLostException) {
             throw TransportException.TagLost()
-        } catch (e: IOException) {
+        } catch (t: Throwable) {
             // IsoDep reports a vanished tag as a plain IOException on some phones.
-            if (!isoDep.isConnected) throw TransportException.TagLost()
-            throw TransportException.Io("transceive failed: ${e.javaClass.simpleName}")
-        } catch (e: SecurityException) {
-            // The Tag object is stale (another tag was discovered since).
-            throw TransportException.TagLost()
-        } finally {
-            if (slow) {
-                try {
-                    isoDep.timeout = timeoutMs
-                } catch (_: RuntimeException) {
-                }
-            }
+            throw IsoDepSupport.failure(t, IsoDepSupport.STEP_TRANSCEIVE) { isoDep.isConnected }
         }
     }
 
+    private fun ensureConnected() {
+        if (!isoDep.isConnected) isoDep.connect()
+    }
+
     companion object {
-        /** The smallest timeout used around GENERAL / INTERNAL AUTHENTICATE. */
-        const val MIN_AUTH_TIMEOUT_MS = 5_000
-        private const val SHORT_APDU_MAX = 261
-        private const val INS_GENERAL_AUTHENTICATE: Byte = 0x86.toByte()
-        private const val INS_INTERNAL_AUTHENTICATE: Byte = 0x88.toByte()
+        /** The smallest timeout used around the slow commands ([IsoDepSupport.isSlowCommand]). */
+        const val MIN_AUTH_TIMEOUT_MS = IsoDepSupport.MIN_AUTH_TIMEOUT_MS
     }
 }

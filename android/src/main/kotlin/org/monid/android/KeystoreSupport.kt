@@ -90,22 +90,40 @@ object KeystoreSupport {
         OTHER,
     }
 
-    private const val KEYSTORE_PKG = "android.security.keystore."
+    /**
+     * The framework classes [classify] recognises, by fully qualified name. [ANDROID] is the
+     * platform's; the JVM tests pass the names of doubles declared in a package of their own
+     * (declaring them under the `android.*` names would shadow, or be shadowed by, the classes
+     * of `android.jar` on a Gradle unit-test classpath).
+     */
+    internal class FrameworkNames(keystorePackage: String, securityPackage: String) {
+        val keyInvalidated = keystorePackage + "KeyPermanentlyInvalidatedException"
+        val notAuthenticated = keystorePackage + "UserNotAuthenticatedException"
+        val strongBoxUnavailable = keystorePackage + "StrongBoxUnavailableException"
+        val keyStoreException = securityPackage + "KeyStoreException"
+
+        companion object {
+            val ANDROID = FrameworkNames("android.security.keystore.", "android.security.")
+        }
+    }
+
     private const val MAX_CAUSES = 8
 
     /** Classifies [t] by the class names along its superclass and cause chains. */
     @JvmStatic
-    fun classify(t: Throwable): Failure {
+    fun classify(t: Throwable): Failure = classify(t, FrameworkNames.ANDROID)
+
+    internal fun classify(t: Throwable, names: FrameworkNames): Failure {
         var current: Throwable? = t
         var depth = 0
         while (current != null && depth < MAX_CAUSES) {
             var c: Class<*>? = current.javaClass
             while (c != null && c != Throwable::class.java) {
                 when (c.name) {
-                    KEYSTORE_PKG + "KeyPermanentlyInvalidatedException" -> return Failure.KEY_INVALIDATED
-                    KEYSTORE_PKG + "UserNotAuthenticatedException" -> return Failure.NOT_AUTHENTICATED
-                    KEYSTORE_PKG + "StrongBoxUnavailableException" -> return Failure.STRONGBOX_UNAVAILABLE
-                    "android.security.KeyStoreException" ->
+                    names.keyInvalidated -> return Failure.KEY_INVALIDATED
+                    names.notAuthenticated -> return Failure.NOT_AUTHENTICATED
+                    names.strongBoxUnavailable -> return Failure.STRONGBOX_UNAVAILABLE
+                    names.keyStoreException ->
                         if (requiresUserAuthentication(current)) return Failure.NOT_AUTHENTICATED
                 }
                 c = c.superclass
@@ -128,11 +146,26 @@ object KeystoreSupport {
      * A [DeviceKeyException] passes through unchanged; [step] names the operation ("sign",
      * "generate"...) for [DeviceKeyException.Platform], whose reason names the step and the
      * exception's class only (never its message, which may quote an alias or data).
+     * `InterruptedException` (interrupt flag restored) and
+     * `java.util.concurrent.CancellationException` are [DeviceKeyException.Cancelled]; a
+     * `Throwable` that is not an `Exception` is [DeviceKeyException.Unexpected], named the same
+     * way.
      */
     @JvmStatic
-    fun toDeviceKeyException(t: Throwable, step: String): DeviceKeyException = when (t) {
+    fun toDeviceKeyException(t: Throwable, step: String): DeviceKeyException =
+        toDeviceKeyException(t, step, FrameworkNames.ANDROID)
+
+    internal fun toDeviceKeyException(t: Throwable, step: String, names: FrameworkNames): DeviceKeyException = when (t) {
         is DeviceKeyException -> t
-        else -> when (classify(t)) {
+        // A prompt waiting on a latch, interrupted: the flag is restored for the caller.
+        is InterruptedException -> {
+            Thread.currentThread().interrupt()
+            DeviceKeyException.Cancelled()
+        }
+        is java.util.concurrent.CancellationException -> DeviceKeyException.Cancelled()
+        // An Error (TODO(), AssertionError, StackOverflowError) in the authenticator or below.
+        !is Exception -> DeviceKeyException.Unexpected("$step failed: ${classNames(t)}")
+        else -> when (classify(t, names)) {
             Failure.KEY_INVALIDATED -> DeviceKeyException.KeyInvalidated()
             Failure.NOT_AUTHENTICATED -> DeviceKeyException.AuthenticationFailed()
             Failure.STRONGBOX_UNAVAILABLE -> DeviceKeyException.HardwareUnavailable()
@@ -153,14 +186,21 @@ object KeystoreSupport {
         e: Throwable,
         hardwareRequired: Boolean,
         userAuthenticationRequired: Boolean,
+    ): DeviceKeyException? = onGenerateFailure(e, hardwareRequired, userAuthenticationRequired, FrameworkNames.ANDROID)
+
+    internal fun onGenerateFailure(
+        e: Throwable,
+        hardwareRequired: Boolean,
+        userAuthenticationRequired: Boolean,
+        names: FrameworkNames,
     ): DeviceKeyException? = when {
         e is DeviceKeyException -> e
-        classify(e) == Failure.STRONGBOX_UNAVAILABLE ->
+        classify(e, names) == Failure.STRONGBOX_UNAVAILABLE ->
             if (hardwareRequired) DeviceKeyException.HardwareUnavailable() else null
         userAuthenticationRequired &&
             (e is java.security.InvalidAlgorithmParameterException || e is IllegalStateException) ->
             DeviceKeyException.HardwareUnavailable()
-        else -> toDeviceKeyException(e, "generate")
+        else -> toDeviceKeyException(e, "generate", names)
     }
 
     /** `Outer(Cause(Root))`: simple class names of the cause chain, no messages. */

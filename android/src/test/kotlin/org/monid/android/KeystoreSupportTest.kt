@@ -1,8 +1,5 @@
 package org.monid.android
 
-import android.security.keystore.KeyPermanentlyInvalidatedException
-import android.security.keystore.StrongBoxUnavailableException
-import android.security.keystore.UserNotAuthenticatedException
 import java.security.InvalidKeyException
 import java.security.KeyPairGenerator
 import java.security.SignatureException
@@ -16,10 +13,23 @@ import org.junit.Assert.assertSame
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Test
+import org.monid.android.doubles.KeyStoreException
+import org.monid.android.doubles.keystore.KeyPermanentlyInvalidatedException
+import org.monid.android.doubles.keystore.StrongBoxUnavailableException
+import org.monid.android.doubles.keystore.UserNotAuthenticatedException
 import uniffi.monid.DeviceKeyException
 
-/** The Android key store's pure logic, on the JVM (android.* exceptions are test doubles). */
+/**
+ * The Android key store's pure logic, on the JVM. The Keystore exceptions are doubles in
+ * `org.monid.android.doubles` (see there why not under their android.* names), recognised
+ * through [doubles]; [frameworkNamesAreTheAndroidOnes] pins the names the shell uses on a device.
+ */
 class KeystoreSupportTest {
+    private val doubles = KeystoreSupport.FrameworkNames(
+        keystorePackage = "org.monid.android.doubles.keystore.",
+        securityPackage = "org.monid.android.doubles.",
+    )
+
     private fun p256(): ECPublicKey {
         val kpg = KeyPairGenerator.getInstance("EC")
         kpg.initialize(ECGenParameterSpec("secp256r1"))
@@ -77,13 +87,13 @@ class KeystoreSupportTest {
 
     @Test
     fun keystoreExceptionsMapToTheDeclaredErrors() {
-        fun map(t: Throwable) = KeystoreSupport.toDeviceKeyException(t, "sign")
+        fun map(t: Throwable) = KeystoreSupport.toDeviceKeyException(t, "sign", doubles)
         assertTrue(map(KeyPermanentlyInvalidatedException()) is DeviceKeyException.KeyInvalidated)
         // Wrapped, as Signature.initSign / sign deliver them.
         assertTrue(map(SignatureException(KeyPermanentlyInvalidatedException())) is DeviceKeyException.KeyInvalidated)
         assertTrue(map(UserNotAuthenticatedException()) is DeviceKeyException.AuthenticationFailed)
         assertTrue(
-            map(SignatureException(android.security.KeyStoreException(needsAuth = true)))
+            map(SignatureException(KeyStoreException(needsAuth = true)))
                 is DeviceKeyException.AuthenticationFailed,
         )
         assertTrue(map(StrongBoxUnavailableException()) is DeviceKeyException.HardwareUnavailable)
@@ -91,7 +101,7 @@ class KeystoreSupportTest {
         assertSame(declared, map(declared))
 
         // Anything else: Platform, naming the step and the classes, never the message.
-        val other = map(SignatureException("alias secret-alias-42", android.security.KeyStoreException(false, "data 1234")))
+        val other = map(SignatureException("alias secret-alias-42", KeyStoreException(false, "data 1234")))
         assertTrue(other is DeviceKeyException.Platform)
         val reason = (other as DeviceKeyException.Platform).reason
         assertEquals("sign failed: SignatureException(KeyStoreException)", reason)
@@ -103,10 +113,9 @@ class KeystoreSupportTest {
     fun generationFailuresFallBackToTheTeeOnlyWhenHardwareIsNotRequired() {
         val strongBoxRefused = java.security.ProviderException("x", StrongBoxUnavailableException())
         // Not required: null = create it again in the TEE.
-        assertNull(KeystoreSupport.onGenerateFailure(strongBoxRefused, hardwareRequired = false, userAuthenticationRequired = false))
+        assertNull(KeystoreSupport.onGenerateFailure(strongBoxRefused, false, false, doubles))
         assertTrue(
-            KeystoreSupport.onGenerateFailure(strongBoxRefused, hardwareRequired = true, userAuthenticationRequired = false)
-                is DeviceKeyException.HardwareUnavailable,
+            KeystoreSupport.onGenerateFailure(strongBoxRefused, true, false, doubles) is DeviceKeyException.HardwareUnavailable,
         )
         // No secure lock screen for a key needing authentication.
         val noLockScreen = java.security.InvalidAlgorithmParameterException("lock screen")
@@ -116,6 +125,39 @@ class KeystoreSupportTest {
         )
         val other = KeystoreSupport.onGenerateFailure(noLockScreen, hardwareRequired = false, userAuthenticationRequired = false)
         assertEquals("generate failed: InvalidAlgorithmParameterException", (other as DeviceKeyException.Platform).reason)
+    }
+
+    @Test
+    fun frameworkNamesAreTheAndroidOnes() {
+        val platform = KeystoreSupport.FrameworkNames.ANDROID
+        assertEquals("android.security.keystore.KeyPermanentlyInvalidatedException", platform.keyInvalidated)
+        assertEquals("android.security.keystore.UserNotAuthenticatedException", platform.notAuthenticated)
+        assertEquals("android.security.keystore.StrongBoxUnavailableException", platform.strongBoxUnavailable)
+        assertEquals("android.security.KeyStoreException", platform.keyStoreException)
+        // The public entry points use them: the doubles (other names) are not recognised there.
+        assertEquals(KeystoreSupport.Failure.OTHER, KeystoreSupport.classify(KeyPermanentlyInvalidatedException()))
+        assertEquals(KeystoreSupport.Failure.KEY_INVALIDATED, KeystoreSupport.classify(KeyPermanentlyInvalidatedException(), doubles))
+        assertTrue(KeystoreSupport.toDeviceKeyException(UserNotAuthenticatedException(), "sign") is DeviceKeyException.Platform)
+    }
+
+    @Test
+    fun errorsInterruptionsAndCancellationsAreTypedWithoutMessages() {
+        // An Error thrown by the authenticator or below: Unexpected, class names only.
+        val todo = KeystoreSupport.toDeviceKeyException(NotImplementedError("secret-alias-42"), "sign")
+        assertTrue(todo.toString(), todo is DeviceKeyException.Unexpected)
+        assertEquals("sign failed: NotImplementedError", (todo as DeviceKeyException.Unexpected).reason)
+        assertFalse(todo.toString().contains("secret"))
+        assertTrue(KeystoreSupport.toDeviceKeyException(StackOverflowError(), "generate") is DeviceKeyException.Unexpected)
+        assertTrue(
+            KeystoreSupport.toDeviceKeyException(java.util.concurrent.CancellationException(), "sign")
+                is DeviceKeyException.Cancelled,
+        )
+        try {
+            assertTrue(KeystoreSupport.toDeviceKeyException(InterruptedException(), "sign") is DeviceKeyException.Cancelled)
+            assertTrue("interrupt flag restored", Thread.currentThread().isInterrupted)
+        } finally {
+            Thread.interrupted()
+        }
     }
 
     @Test
