@@ -14,28 +14,53 @@ final class FakeISO7816Tag: NSObject, NFCISO7816Tag, @unchecked Sendable {
     private let queue = DispatchQueue(label: "fake.corenfc")
     private let lock = NSLock()
     private var sent = 0
+    private var refused = 0
     /// Fails the command with this index (0-based) with the given CoreNFC error.
     var failAt: (Int, NFCReaderError.Code)?
     /// Never answers the command with this index.
     var hangAt: Int?
+    /// What `isAvailable` answers.
+    var available = true
+    /// When set, the AIDs the app declared: a plain SELECT by name of any other fails with
+    /// `readerErrorSecurityViolation`, as iOS does ("Missing required entitlement").
+    var declaredAids: Set<Data>?
+    /// When set, served as EF.DIR (plain READ BINARY with SFI 1E) instead of the card's.
+    var efDir: Data?
 
     init(_ card: VirtualCard) { self.card = card }
 
-    var isAvailable: Bool { true }
+    var isAvailable: Bool { available }
     var identifier: Data { Data([1, 2, 3, 4]) }
     var initialSelectedAID: String { "A0000002471001" }
     var commands: Int { lock.lock(); defer { lock.unlock() }; return sent }
+    /// SELECTs refused for an undeclared AID.
+    var refusedSelects: Int { lock.lock(); defer { lock.unlock() }; return refused }
 
     func sendCommand(apdu: NFCISO7816APDU, completionHandler: @escaping (Data, UInt8, UInt8, (any Error)?) -> Void) {
+        let bytes = apdu.stubEncoded
+        let handler = UncheckedHandler(completionHandler)
+        // Plain SELECTs only: the data of one under secure messaging is not the AID.
+        if let declared = declaredAids, bytes.count > 5, bytes[0] == 0x00, bytes[1] == 0xA4, bytes[2] == 0x04,
+           !declared.contains(Data(bytes.dropFirst(5).prefix(Int(bytes[4])))) {
+            lock.lock(); refused += 1; lock.unlock()
+            queue.async { handler.call(Data(), 0, 0, NFCReaderError(.readerErrorSecurityViolation)) }
+            return
+        }
+        if let dir = efDir, bytes.count >= 5, bytes[0] == 0x00, bytes[1] == 0xB0, bytes[2] == 0x9E {
+            let offset = Int(bytes[3])
+            let le = bytes.count == 5 ? (bytes[4] == 0 ? 256 : Int(bytes[4]))
+                : (bytes.count == 7 ? (Int(bytes[5]) << 8 | Int(bytes[6])) : 256)
+            let chunk = dir.dropFirst(offset).prefix(le == 0 ? 65536 : le)
+            queue.async { handler.call(Data(chunk), 0x90, 0x00, nil) }
+            return
+        }
         lock.lock()
         let i = sent
         sent += 1
         lock.unlock()
-        let bytes = apdu.stubEncoded
         let card = self.card
         let fail = failAt
         if hangAt == i { return }
-        let handler = UncheckedHandler(completionHandler)
         queue.async {
             if let (at, code) = fail, at == i {
                 handler.call(Data(), 0, 0, NFCReaderError(code))
@@ -58,8 +83,9 @@ struct UncheckedHandler: @unchecked Sendable {
 }
 
 /// The platform classes on Linux, against the stubs: the logic that does not need a device
-/// (the semaphore bridge, error mapping, resumption over a fresh CoreNFC transport). The
-/// NFCTagReaderSession part and the real Secure Enclave are not exercised (no device here).
+/// (the semaphore bridge, error mapping, resumption over a fresh CoreNFC transport, refused
+/// SELECTs, the key store's keychain logic and error classification). The reader sessions are
+/// in CoreNFCSessionTests; the real NFC hardware and Secure Enclave are not exercised.
 final class PlatformStubTests: XCTestCase {
     func testCoreNFCTransportReadsTheVirtualCnieThroughAFakeTag() async throws {
         let card = VirtualCard.cnie()
@@ -115,12 +141,95 @@ final class PlatformStubTests: XCTestCase {
     }
 
     func testCoreNFCErrorMapping() {
-        XCTAssertEqual(CoreNFCTransport.map(NFCReaderError(.readerTransceiveErrorTagConnectionLost)), .TagLost)
-        XCTAssertEqual(CoreNFCTransport.map(NFCReaderError(.readerSessionInvalidationErrorSessionTimeout)), .TagLost)
-        XCTAssertEqual(CoreNFCTransport.map(NFCReaderError(.readerSessionInvalidationErrorUserCanceled)), .Cancelled)
-        XCTAssertEqual(CoreNFCTransport.map(NFCReaderError(.readerTransceiveErrorRetryExceeded)), .Timeout)
-        XCTAssertEqual(CoreNFCTransport.map(NFCReaderError(.readerTransceiveErrorPacketTooLong)), .Io(reason: "CoreNFC error 105"))
+        let map = { (code: NFCReaderError.Code, end: NFCReaderError.Code?) in
+            CoreNFCTransport.map(NFCReaderError(code), sessionEnd: end)
+        }
+        XCTAssertEqual(map(.readerTransceiveErrorTagConnectionLost, nil), .TagLost)
+        XCTAssertEqual(map(.readerTransceiveErrorRetryExceeded, nil), .Timeout)
+        XCTAssertEqual(map(.readerTransceiveErrorPacketTooLong, nil), .Io(reason: "CoreNFC error packet too long (105)"))
+        XCTAssertEqual(map(.readerErrorSecurityViolation, nil), .Io(reason: "CoreNFC error security violation (missing entitlement?) (2)"))
         XCTAssertEqual(CoreNFCTransport.map(TransportBug()), .Io(reason: "CoreNFC failure (TransportBug)"))
+        // The session is gone: why it ended decides (unknown yet: resumable).
+        for gone: NFCReaderError.Code in [.readerTransceiveErrorSessionInvalidated, .readerTransceiveErrorTagNotConnected] {
+            XCTAssertEqual(map(gone, nil), .TagLost)
+            XCTAssertEqual(map(gone, .readerSessionInvalidationErrorSessionTimeout), .TagLost)
+            XCTAssertEqual(map(gone, .readerSessionInvalidationErrorUserCanceled), .Cancelled)
+            XCTAssertEqual(map(gone, .readerSessionInvalidationErrorSystemIsBusy), .Io(reason: "the NFC session ended: system busy (203)"))
+            XCTAssertEqual(map(gone, .readerSessionInvalidationErrorSessionTerminatedUnexpectedly),
+                           .Io(reason: "the NFC session ended: session terminated unexpectedly (202)"))
+        }
+        XCTAssertEqual(map(.readerSessionInvalidationErrorUserCanceled, nil), .Cancelled)
+        XCTAssertEqual(map(.readerSessionInvalidationErrorSessionTimeout, nil), .TagLost)
+        XCTAssertEqual(map(.readerSessionInvalidationErrorFirstNDEFTagRead, nil), .Io(reason: "the NFC session ended: first NDEF tag read (204)"))
+    }
+
+    /// The reason the app's delegate hands to the transport decides what a dead link is.
+    func testCoreNFCTransportMapsAnEndedSessionByItsReason() throws {
+        let card = VirtualCard.cnie()
+        let tag = FakeISO7816Tag(card)
+        tag.available = false
+        let t = CoreNFCTransport(tag: tag)
+        XCTAssertNil(t.lastFailure)
+        XCTAssertThrowsError(try t.transceive(apdu: Data([0x00, 0xA4, 0x00, 0x0C]))) { XCTAssertEqual($0 as? TransportError, .TagLost) }
+        XCTAssertEqual(t.lastFailure, .readerTransceiveErrorTagNotConnected)
+        t.sessionDidInvalidate(with: NFCReaderError(.readerSessionInvalidationErrorUserCanceled))
+        XCTAssertThrowsError(try t.transceive(apdu: Data([0x00, 0xA4, 0x00, 0x0C]))) { XCTAssertEqual($0 as? TransportError, .Cancelled) }
+        // The first reason wins.
+        t.sessionDidInvalidate(with: NFCReaderError(.readerSessionInvalidationErrorSessionTimeout))
+        XCTAssertThrowsError(try t.transceive(apdu: Data([0x00, 0xA4, 0x00, 0x0C]))) { XCTAssertEqual($0 as? TransportError, .Cancelled) }
+
+        let busyTag = FakeISO7816Tag(card)
+        busyTag.failAt = (0, .readerTransceiveErrorSessionInvalidated)
+        let busy = CoreNFCTransport(tag: busyTag)
+        busy.sessionDidInvalidate(with: NFCReaderError(.readerSessionInvalidationErrorSystemIsBusy))
+        XCTAssertThrowsError(try busy.transceive(apdu: Data([0x00, 0xA4, 0x00, 0x0C]))) {
+            XCTAssertEqual($0 as? TransportError, .Io(reason: "the NFC session ended: system busy (203)"))
+        }
+        XCTAssertEqual(busy.lastFailure, .readerTransceiveErrorSessionInvalidated)
+    }
+
+    /// iOS refuses a SELECT of an AID the app did not declare (NFCError 2, "Missing required
+    /// entitlement"): the transport answers 6A82 so that the core goes on; other commands
+    /// refused so are an I/O error.
+    func testASelectOfAnUndeclaredAidIsAnsweredNotFound() throws {
+        let card = VirtualCard.cnie()
+        let tag = FakeISO7816Tag(card)
+        tag.declaredAids = [Data([0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01])]
+        let t = CoreNFCTransport(tag: tag)
+        let lds2 = Data([0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0, 0x00, 0x00, 0x02, 0x47, 0x20, 0x01])
+        XCTAssertEqual(try t.transceive(apdu: lds2), Data([0x6A, 0x82]))
+        XCTAssertEqual(tag.refusedSelects, 1)
+        XCTAssertNil(t.lastFailure, "a refused SELECT is an answer, not a link failure")
+        XCTAssertTrue(CoreNFCTransport.isSelectByName(lds2))
+        XCTAssertFalse(CoreNFCTransport.isSelectByName(Data([0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x1E])))
+        XCTAssertFalse(CoreNFCTransport.isSelectByName(Data([0x00, 0xB0, 0x04, 0x00])))
+
+        let other = FakeISO7816Tag(card)
+        other.failAt = (0, .readerErrorSecurityViolation)
+        XCTAssertThrowsError(try CoreNFCTransport(tag: other).transceive(apdu: Data([0x00, 0xB0, 0x9E, 0x00, 0x00]))) { e in
+            guard case TransportError.Io = e else { return XCTFail("\(e)") }
+        }
+    }
+
+    /// A card whose EF.DIR lists applications the app did not declare (LDS2 travel records,
+    /// the eID application): the core SELECTs each, iOS refuses both, and the read still
+    /// completes (without the 6A82 answer it would end as a lost tag).
+    func testACardListingUndeclaredApplicationsIsReadThroughCoreNFC() async throws {
+        let card = VirtualCard.cnie()
+        let tag = FakeISO7816Tag(card)
+        let emrtd = Data([0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01])
+        tag.declaredAids = [emrtd]
+        let app = { (aid: Data) -> Data in
+            let inner = Data([0x4F, UInt8(aid.count)]) + aid
+            return Data([0x61, UInt8(inner.count)]) + inner
+        }
+        tag.efDir = app(emrtd) + app(Data([0xA0, 0x00, 0x00, 0x02, 0x47, 0x20, 0x01]))
+            + app(Data([0xE8, 0x07, 0x04, 0x00, 0x7F, 0x00, 0x07, 0x03, 0x02]))
+        let reader = try MonidReader(key: AccessKey.can(can: card.can()))
+        let doc = try await reader.read(transport: CoreNFCTransport(tag: tag, info: card.info()))
+        XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
+        XCTAssertEqual(tag.refusedSelects, 2, "the core selected both undeclared applications")
+        XCTAssertEqual(doc.verify(trustStore: Fixture.trust(), nowUnixSeconds: Fixture.now).verdict, .valid)
     }
 
     func testSecureEnclaveStoreWithoutASecureEnclave() {
