@@ -3,6 +3,7 @@ import CoreNFC
 import CryptoKit
 import Dispatch
 import Foundation
+import LocalAuthentication
 import Security
 import XCTest
 @testable import Monid
@@ -87,6 +88,12 @@ struct UncheckedHandler: @unchecked Sendable {
 /// SELECTs, the key store's keychain logic and error classification). The reader sessions are
 /// in CoreNFCSessionTests; the real NFC hardware and Secure Enclave are not exercised.
 final class PlatformStubTests: XCTestCase {
+    override func tearDown() {
+        StubSecureEnclave.behaviour = .init()
+        StubLocalAuthentication.state = .init()
+        super.tearDown()
+    }
+
     func testCoreNFCTransportReadsTheVirtualCnieThroughAFakeTag() async throws {
         let card = VirtualCard.cnie()
         let tag = FakeISO7816Tag(card)
@@ -248,17 +255,33 @@ final class PlatformStubTests: XCTestCase {
         XCTAssertEqual(SecureEnclaveKeyStore.map(DeviceKeyError.KeyInvalidated), .KeyInvalidated)
     }
 
-    /// A key blob in the keychain that the Secure Enclave no longer unwraps (the stub's enclave
-    /// unwraps nothing), as after a change of the enrolled faces / fingers with
-    /// `.biometryCurrentSet`: every use is `KeyInvalidated`, up to the receipt.
-    func testAnInvalidatedSecureEnclaveKeyIsKeyInvalidatedUpToTheReceipt() async throws {
+    // MARK: Secure Enclave key store
+
+    /// Puts a key blob under `alias` (as `generate` would on a device) and, if given, the
+    /// biometric state recorded with it.
+    func plantKey(_ store: SecureEnclaveKeyStore, _ alias: String, biometryState: Data?) {
+        let add = { (service: String, value: Data) in
+            XCTAssertEqual(SecItemAdd([
+                kSecClass as String: kSecClassGenericPassword, kSecAttrService as String: service,
+                kSecAttrAccount as String: alias, kSecValueData as String: value,
+            ] as CFDictionary, nil), errSecSuccess)
+        }
+        add(store.service, Data(repeating: 7, count: 96))
+        if let biometryState { add(store.biometryStateService, biometryState) }
+    }
+
+    func enclave(throws failure: any Error, biometry: Data?, passcode: Bool = true, available: Bool = false) {
+        StubSecureEnclave.behaviour = .init(isAvailable: available, failure: failure)
+        StubLocalAuthentication.state = .init(biometryStateHash: biometry, passcodeSet: passcode)
+    }
+
+    /// A key made under one set of enrolled faces / fingers that the enclave refuses after the
+    /// set changed: every use is `KeyInvalidated`, up to the receipt; the app deletes it.
+    func testAKeyRefusedAfterTheBiometryChangedIsKeyInvalidatedUpToTheReceipt() async throws {
         let service = "test.invalidated.\(UUID().uuidString)"
         let store = SecureEnclaveKeyStore(service: service)
-        let added = SecItemAdd([
-            kSecClass as String: kSecClassGenericPassword, kSecAttrService as String: service,
-            kSecAttrAccount as String: "device", kSecValueData as String: Data(repeating: 7, count: 96),
-        ] as CFDictionary, nil)
-        XCTAssertEqual(added, errSecSuccess)
+        plantKey(store, "device", biometryState: Data("faces-1".utf8))
+        enclave(throws: CryptoKitError.underlyingCoreCryptoError(error: -1), biometry: Data("faces-2".utf8))
         XCTAssertThrowsError(try store.publicKey(alias: "device")) { XCTAssertEqual($0 as? DeviceKeyError, .KeyInvalidated) }
         XCTAssertThrowsError(try store.sign(alias: "device", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .KeyInvalidated) }
         XCTAssertThrowsError(try store.attestation(alias: "device", challenge: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .KeyInvalidated) }
@@ -284,10 +307,11 @@ final class PlatformStubTests: XCTestCase {
             XCTAssertTrue(e.needsEnrolment)
         }
 
-        // The app deletes the dead key; then the alias is free and unknown.
+        // The app deletes the dead key (and its recorded state); then the alias is free.
         try store.delete(alias: "device")
         XCTAssertThrowsError(try store.sign(alias: "device", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
         XCTAssertThrowsError(try store.delete(alias: "device")) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
+        XCTAssertFalse(store.biometryChanged(since: "device"))
         XCTAssertThrowsError(try createReceipt(
             challenge: scanned, document: doc, faceMatch: face, liveCapture: Data([1]), enrolment: nil,
             keyStore: store, alias: "device", nowUnixSeconds: t, cancel: nil)) { e in
@@ -296,6 +320,108 @@ final class PlatformStubTests: XCTestCase {
         }
         // Without a Secure Enclave a new key is refused, never made in software.
         XCTAssertThrowsError(try store.generate(alias: "device", options: options)) { XCTAssertEqual($0 as? DeviceKeyError, .HardwareUnavailable) }
+    }
+
+    /// A failure that does not say the key is gone is NOT `KeyInvalidated` (which makes the
+    /// app delete the key and enrol again): cancels, no UI, lockout, a busy enclave and unknown
+    /// errors keep their own case; the key-gone codes are `KeyInvalidated` whatever the biometry.
+    func testTransientSecureEnclaveFailuresAreNotKeyInvalidated() {
+        let store = SecureEnclaveKeyStore(service: "test.transient.\(UUID().uuidString)")
+        plantKey(store, "device", biometryState: Data("faces-1".utf8))
+        let la = { (code: Int) in NSError(domain: "com.apple.LocalAuthentication", code: code) }
+        let ctk = { (code: Int) in NSError(domain: "CryptoTokenKit", code: code) }
+        let os = { (status: OSStatus) in NSError(domain: NSOSStatusErrorDomain, code: Int(status)) }
+        let same = Data("faces-1".utf8), changed = Data("faces-2".utf8)
+        let cases: [(any Error, Data?, DeviceKeyError)] = [
+            // Biometry unchanged: never an invalidation.
+            (CryptoKitError.underlyingCoreCryptoError(error: -1), same, .Platform(reason: "Secure Enclave failure (CryptoKit.CryptoKitError 0)")),
+            (ctk(-2), same, .Platform(reason: "Secure Enclave busy or unreachable (CryptoTokenKit -2); try again")),
+            (ctk(-3), same, .Platform(reason: "Secure Enclave failure (CryptoTokenKit -3)")),
+            (la(-1), same, .AuthenticationFailed),
+            // Biometry unknown right now (locked out, none enrolled): never an invalidation.
+            (la(-8), nil, .AuthenticationFailed),
+            (ctk(-3), nil, .Platform(reason: "Secure Enclave failure (CryptoTokenKit -3)")),
+            // Even with the biometry changed: a cancel or "no UI now" keeps its case.
+            (la(-2), changed, .UserCancelled),
+            (la(-4), changed, .UserCancelled),
+            (la(-10), changed, .Cancelled),
+            (ctk(-4), changed, .UserCancelled),
+            (os(errSecUserCanceled), changed, .UserCancelled),
+            (la(-1004), changed, .AuthenticationFailed),
+            (os(errSecInteractionNotAllowed), changed, .AuthenticationFailed),
+            // The key object is gone: invalidated whatever the biometry says.
+            (ctk(-6), same, .KeyInvalidated),
+            (os(errSecItemNotFound), nil, .KeyInvalidated),
+            // Refused while the enrolled set changed: invalidated.
+            (ctk(-3), changed, .KeyInvalidated),
+            (la(-1), changed, .KeyInvalidated),
+        ]
+        for (failure, biometry, expected) in cases {
+            enclave(throws: failure, biometry: biometry)
+            let ns = failure as NSError
+            XCTAssertThrowsError(try store.sign(alias: "device", message: Data([1]))) {
+                XCTAssertEqual($0 as? DeviceKeyError, expected, "\(ns.domain) \(ns.code), biometry \(String(describing: biometry))")
+            }
+            XCTAssertThrowsError(try store.publicKey(alias: "device")) {
+                XCTAssertEqual($0 as? DeviceKeyError, expected, "\(ns.domain) \(ns.code)")
+            }
+        }
+        // The same classification when the blob unwraps and the signature fails (the prompt).
+        for (failure, biometry, expected) in cases {
+            StubSecureEnclave.behaviour = .init(failure: failure, unwraps: true)
+            StubLocalAuthentication.state = .init(biometryStateHash: biometry, passcodeSet: true)
+            let ns = failure as NSError
+            XCTAssertThrowsError(try store.sign(alias: "device", message: Data([1]))) {
+                XCTAssertEqual($0 as? DeviceKeyError, expected, "sign: \(ns.domain) \(ns.code)")
+            }
+        }
+        XCTAssertThrowsError(try store.publicKey(alias: "device")) {
+            XCTAssertEqual($0 as? DeviceKeyError, .Corrupted(reason: "public key is not SEC1 uncompressed P-256"))
+        }
+        // A key without a recorded state (userPresence, or made before) is never read as
+        // invalidated by the biometry.
+        let plain = SecureEnclaveKeyStore(service: "test.plain.\(UUID().uuidString)", userAuthentication: .userPresence)
+        plantKey(plain, "k", biometryState: nil)
+        enclave(throws: ctk(-3), biometry: changed)
+        XCTAssertThrowsError(try plain.sign(alias: "k", message: Data([1]))) {
+            XCTAssertEqual($0 as? DeviceKeyError, .Platform(reason: "Secure Enclave failure (CryptoTokenKit -3)"))
+        }
+    }
+
+    /// The user-authentication policies: their flags, and a key refused at `generate` when
+    /// the device cannot meet the policy (no passcode; no enrolled biometry for
+    /// `.biometryCurrentSet`), instead of a key that can never sign.
+    func testUserAuthenticationPolicies() {
+        typealias UA = SecureEnclaveKeyStore.UserAuthentication
+        XCTAssertEqual(SecureEnclaveKeyStore().userAuthentication, .biometryOrPasscode, "the Android store's policy by default")
+        XCTAssertEqual(UA.biometryOrPasscode.flags, [.biometryCurrentSet, .or, .devicePasscode])
+        XCTAssertEqual(UA.biometryCurrentSet.flags, [.biometryCurrentSet])
+        XCTAssertEqual(UA.userPresence.flags, [.userPresence])
+        XCTAssertTrue(UA.biometryOrPasscode.bindsBiometry)
+        XCTAssertFalse(UA.userPresence.bindsBiometry)
+
+        let auth = DeviceKeyOptions(hardwareRequired: true, userAuthenticationRequired: true)
+        let noAuth = DeviceKeyOptions(hardwareRequired: true, userAuthenticationRequired: false)
+        let made = DeviceKeyError.Platform(reason: "Secure Enclave failure (CryptoKit.CryptoKitError 0)")
+        let rows: [(UA, Data?, Bool, DeviceKeyOptions, DeviceKeyError)] = [
+            // No passcode, no biometry: no user authentication possible.
+            (.biometryOrPasscode, nil, false, auth, .HardwareUnavailable),
+            (.userPresence, nil, false, auth, .HardwareUnavailable),
+            (.biometryCurrentSet, nil, true, auth, .HardwareUnavailable),
+            // Met: the stub's enclave is then asked to create the key (and refuses).
+            (.biometryOrPasscode, nil, true, auth, made),
+            (.userPresence, nil, true, auth, made),
+            (.biometryCurrentSet, Data("faces".utf8), true, auth, made),
+            (.biometryCurrentSet, nil, false, noAuth, made),
+        ]
+        for (policy, biometry, passcode, options, expected) in rows {
+            enclave(throws: CryptoKitError.underlyingCoreCryptoError(error: -1), biometry: biometry, passcode: passcode, available: true)
+            let store = SecureEnclaveKeyStore(service: "test.policy.\(UUID().uuidString)", userAuthentication: policy)
+            XCTAssertThrowsError(try store.generate(alias: "k", options: options)) {
+                XCTAssertEqual($0 as? DeviceKeyError, expected, "\(policy) biometry \(biometry != nil) passcode \(passcode)")
+            }
+            XCTAssertThrowsError(try store.publicKey(alias: "k")) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
+        }
     }
 
     func testSecureEnclaveErrorMapping() {
@@ -312,6 +438,9 @@ final class PlatformStubTests: XCTestCase {
             (ctk(-6), .KeyInvalidated),
             (os(errSecUserCanceled), .UserCancelled), (os(errSecAuthFailed), .AuthenticationFailed),
             (os(errSecItemNotFound), .KeyInvalidated), (os(errSecNotAvailable), .HardwareUnavailable),
+            (os(errSecInteractionNotAllowed), .AuthenticationFailed),
+            (ctk(-2), .Platform(reason: "Secure Enclave busy or unreachable (CryptoTokenKit -2); try again")),
+            (ctk(-7), .Platform(reason: "Secure Enclave busy or unreachable (CryptoTokenKit -7); try again")),
             (la(-99), .Platform(reason: "Secure Enclave failure (com.apple.LocalAuthentication -99)")),
         ]
         for (error, expected) in table {
