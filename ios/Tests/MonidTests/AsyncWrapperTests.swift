@@ -9,6 +9,57 @@ import Glibc
 /// The async wrappers of the long generated calls, and the stack size of the threads that run
 /// Rust.
 final class AsyncWrapperTests: XCTestCase {
+    func testVerifyAndFacePixelsAsyncGiveWhatTheBlockingCallsGive() async throws {
+        let card = VirtualCard.cnie()
+        let doc = try await MonidReader(key: AccessKey.can(can: card.can())).read(transport: ForwardingTransport(card))
+        let trust = Fixture.trust()
+        let report = try await doc.verifyAsync(trustStore: trust, nowUnixSeconds: Fixture.now)
+        XCTAssertEqual(report.verdict, .valid)
+        XCTAssertEqual(report, doc.verify(trustStore: trust, nowUnixSeconds: Fixture.now))
+        let face = try await doc.facePixelsAsync()
+        let pixels = try XCTUnwrap(face)
+        XCTAssertEqual(pixels, try doc.facePixels())
+        XCTAssertEqual(pixels.rgb.count, Int(pixels.width) * Int(pixels.height) * 3)
+        // The default clock is the device's: the test PKI is valid today too, or not; it runs.
+        _ = try await doc.verifyAsync(trustStore: trust)
+    }
+
+    func testAddMasterListAsyncLoadsTheTestMasterList() async throws {
+        let root = URL(fileURLWithPath: try XCTUnwrap(ProcessInfo.processInfo.environment["MONID_TEST_VECTORS"]))
+        let ml = try Data(contentsOf: root.appendingPathComponent("pki/masterlist/masterlist.ml"))
+        let anchor = try Data(contentsOf: root.appendingPathComponent("pki/certs/csca-uto-old.der"))
+        let store = TrustStore()
+        let report = try await store.addMasterListAsync(cms: ml, anchorDer: anchor)
+        XCTAssertEqual(report.masterListVerified, true)
+        XCTAssertEqual(report.added, 4)
+        XCTAssertEqual(store.certificateCount(), 4)
+        let again = try await TrustStore().addMasterListAsync(cms: Data("not a master list".utf8))
+        XCTAssertEqual(again.added, 0)
+        XCTAssertFalse(again.skipped.isEmpty)
+    }
+
+    func testScanChallengeAsyncScansAndRefusesAForgery() async throws {
+        let t = ReceiptTests.now()
+        let v = try ReceiptTests.verifier()
+        let issued = try v.issueChallenge(spec: ReceiptTests.spec([(.names, .chipVerifiable)]), nowUnixSeconds: t)
+        let trust = try ReceiptTests.phoneTrust()
+        let scanned = try await scanChallengeAsync(text: issued.qrText, trust: trust, nowUnixSeconds: t)
+        let blocking = try scanChallenge(text: issued.qrText, trust: trust, nowUnixSeconds: t, skewSeconds: 120)
+        XCTAssertEqual(scanned.rpId(), blocking.rpId())
+        XCTAssertEqual(scanned.confirmationCode(), blocking.confirmationCode())
+        _ = try await scanChallengeAsync(text: issued.qrText, trust: trust, nowUnixSeconds: t, strict: true)
+        do {
+            _ = try await scanChallengeAsync(text: issued.qrText, trust: trust, nowUnixSeconds: t + 86_400 * 365, strict: true)
+            XCTFail("expected Expired")
+        } catch let e as ChallengeError {
+            guard case .Expired = e else { return XCTFail("\(e)") }
+        }
+        do {
+            _ = try await scanChallengeAsync(text: "hello", trust: trust)
+            XCTFail("expected a ChallengeError")
+        } catch is ChallengeError {}
+    }
+
     func testATaskCancelledBeforeTheCallNeverStartsIt() async throws {
         let ran = Flag()
         let task = Task {
@@ -21,6 +72,19 @@ final class AsyncWrapperTests: XCTestCase {
         } catch is CancellationError {}
         try await Task.sleep(nanoseconds: 50_000_000)
         XCTAssertFalse(ran.isSet)
+
+        let card = VirtualCard.cnie()
+        let doc = try await MonidReader(key: AccessKey.can(can: card.can())).read(transport: ForwardingTransport(card))
+        let verify = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await doc.verifyAsync(trustStore: Fixture.trust(), nowUnixSeconds: Fixture.now)
+        }
+        do {
+            _ = try await verify.value
+            XCTFail("expected cancelled")
+        } catch let e as MonidReaderError {
+            XCTAssertEqual(e.kind, .cancelled)
+        }
     }
 
     /// Rust cannot be interrupted: a cancel while the call runs returns at once, and the call
