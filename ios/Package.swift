@@ -8,8 +8,15 @@
 //   x86_64, with the generated header and module map of module `monidFFI`). NOT VERIFIED IN CI:
 //   there is no Xcode on the CI machines.
 // - Linux (tests in CI): a system-library target `monidFFI` whose module map links `libmonid.so`
-//   (the debug cdylib, built with the `vchip` feature); `swift build -Xlinker -L<target/debug>`.
-//   scripts/ffi/swift.sh generates the bindings (not committed) and runs the tests.
+//   (the debug cdylib with the virtual chip and the verifier, which the tests use);
+//   `swift build -Xlinker -L<target/debug>`. scripts/ffi/swift.sh generates the bindings (not
+//   committed) and runs the tests.
+//
+// This package is NOT usable by URL as it stands: the binary target is a local path and
+// Sources/Monid/Generated/monid.swift is generated, never committed. An app runs
+// scripts/ios/build-xcframework.sh and adds ios/ as a LOCAL package, or uses a distribution
+// package built from the script's release zip and checksum: docs/bindings.md, "Using the
+// package in an app".
 //
 // The platform classes (CoreNFC transport and read session, Secure Enclave key store) sit under
 // `#if canImport(CoreNFC)` / `canImport(CryptoKit)`. On Linux they compile against the minimal
