@@ -174,7 +174,7 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
         guard context.canEvaluatePolicy(.deviceOwnerAuthenticationWithBiometrics, error: nil) else {
             return nil
         }
-        if #available(iOS 18.0, macOS 15.0, *) {
+        if #available(iOS 18.0, macOS 15.0, macCatalyst 18.0, visionOS 2.0, *) {
             return context.domainState.biometry.stateHash
         }
         return context.evaluatedPolicyDomainState
