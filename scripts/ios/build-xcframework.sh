@@ -10,10 +10,22 @@
 #
 #   rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios \
 #                     aarch64-apple-darwin x86_64-apple-darwin
-#   scripts/ios/build-xcframework.sh                # release (profile release-ffi), no virtual chip
-#   scripts/ios/build-xcframework.sh --with-vchip   # also exports VirtualCard, for the tests:
+#   scripts/ios/build-xcframework.sh                # release (profile release-ffi): no features
+#   scripts/ios/build-xcframework.sh --with-vchip   # features vchip + verifier, for the tests:
 #   cd ios && swift test                            # macOS slice (the CoreNFC files drop out)
 #   xcodebuild -scheme Monid -destination 'generic/platform=iOS' build   # or add ios/ to an app
+#
+# Features: the crate's default features are empty, so each build names its own: the release
+# build passes `--no-default-features` (no virtual chip, no verifier: what an app ships); the
+# test build `--no-default-features --features vchip,verifier` (the Swift tests read the
+# virtual card AND verify receipts with the relying party's Verifier).
+#
+# Outputs: ios/MonidFFI.xcframework and ios/Sources/Monid/Generated/monid.swift (both
+# git-ignored: generated code is never committed), so that ios/ is a complete local package;
+# and, for a release, target/xcframework/MonidFFI.xcframework.zip with its SwiftPM checksum
+# (SHA-256) in MonidFFI.xcframework.zip.sha256, plus the matching generated sources in
+# target/xcframework/monid-swift-generated.zip (monid.swift; the xcframework carries the
+# header). See docs/bindings.md ("Using the package in an app").
 #
 # Slices: ios-arm64 (aarch64-apple-ios), ios-arm64_x86_64-simulator (aarch64-apple-ios-sim and
 # x86_64-apple-ios, merged with lipo) and macos-arm64_x86_64 (so that `swift test` runs on a
@@ -31,7 +43,7 @@ PROFILE="${MONID_PROFILE:-release-ffi}"
 export IPHONEOS_DEPLOYMENT_TARGET="${IPHONEOS_DEPLOYMENT_TARGET:-15.0}"
 FEATURES=(--no-default-features)
 case "${1:-}" in
-    --with-vchip) FEATURES=(--no-default-features --features vchip) ;;
+    --with-vchip) FEATURES=(--no-default-features --features vchip,verifier) ;;
     "") ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 2 ;;
 esac
@@ -40,7 +52,7 @@ log() { printf '[xcframework] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 [ "$(uname -s)" = Darwin ] || die "needs macOS with Xcode (xcodebuild); not available here"
-for tool in cargo rustup xcodebuild lipo; do
+for tool in cargo rustup xcodebuild lipo ditto shasum; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
 done
 TARGETS=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin x86_64-apple-darwin)
@@ -96,4 +108,12 @@ xcodebuild -create-xcframework \
 
 mkdir -p "$IOS/Sources/Monid/Generated"
 cp "$OUT/gen/monid.swift" "$IOS/Sources/Monid/Generated/monid.swift"
+
+# The release artefacts: the zip a `.binaryTarget(url:checksum:)` downloads (the xcframework at
+# the zip's root, as SwiftPM expects) and its checksum (`swift package compute-checksum` is
+# the SHA-256 of the zip), and the generated Swift source of the same build.
+(cd "$IOS" && ditto -c -k --sequesterRsrc --keepParent MonidFFI.xcframework "$OUT/MonidFFI.xcframework.zip")
+shasum -a 256 "$OUT/MonidFFI.xcframework.zip" | cut -d' ' -f1 > "$OUT/MonidFFI.xcframework.zip.sha256"
+(cd "$OUT/gen" && ditto -c -k monid.swift "$OUT/monid-swift-generated.zip")
 log "ready: $IOS/MonidFFI.xcframework ($(du -sh "$IOS/MonidFFI.xcframework" | cut -f1)) and Sources/Monid/Generated/monid.swift"
+log "release: $OUT/MonidFFI.xcframework.zip (checksum $(cat "$OUT/MonidFFI.xcframework.zip.sha256")), $OUT/monid-swift-generated.zip"

@@ -3,9 +3,9 @@ import Foundation
 /// Reads one document, resumably, without ever blocking the caller.
 ///
 /// The Rust core is blocking by design (see core/src/lib.rs, "Contract: threading and
-/// cancellation"): ``read(transport:)`` runs it on a dedicated thread of its own, never on the
-/// main actor and never on a thread of Swift's cooperative pool, because the transport's
-/// `transceive` blocks there (``CoreNFCTransport`` waits on a semaphore for CoreNFC's completion
+/// cancellation"): ``read(transport:)`` runs it on a dedicated thread of its own (with a 4 MiB
+/// stack: iOS gives secondary threads 512 KiB), never on the main actor and never on a thread of
+/// Swift's cooperative pool, because the transport's `transceive` blocks there (``CoreNFCTransport`` waits on a semaphore for CoreNFC's completion
 /// handler). Progress arrives as an `AsyncStream` (``progressUpdates()``).
 ///
 /// After ``MonidReaderError/tagLost(_:)`` (the card moved, or iOS ended the NFC session after
@@ -17,7 +17,7 @@ import Foundation
 /// ```swift
 /// let reader = try MonidReader(key: AccessKey.can(can: "123456"))
 /// let document = try await reader.read(transport: transport)
-/// let report = document.verify(trustStore: store, nowUnixSeconds: Int64(Date().timeIntervalSince1970))
+/// let report = try await document.verifyAsync(trustStore: store)
 /// ```
 public final class MonidReader: Sendable {
     private let reader: DocumentReader
@@ -50,16 +50,15 @@ public final class MonidReader: Sendable {
         let listener: any ReadProgressListener = hub
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Document, any Error>) in
-                let thread = Thread {
-                    // Named from inside: Linux Foundation does not apply a name set before start.
-                    Thread.current.name = "monid-read"
+                // A thread of its own with a 4 MiB stack (see RustThread: iOS gives secondary
+                // threads 512 KiB, and the core's PACE / CMS / JPEG 2000 paths run deep).
+                RustThread.start(name: "monid-read") {
                     do {
                         cont.resume(returning: try reader.read(transport: guarded, listener: listener))
                     } catch {
                         cont.resume(throwing: MonidReaderError(error))
                     }
                 }
-                thread.start()
             }
         } onCancel: {
             state.cancel()

@@ -9,6 +9,9 @@ import Foundation
 /// - ``wrongAccessKey(_:)``: the CAN, PIN or MRZ does not open this document.
 /// - ``cancelled(_:)``: ``MonidReader/cancel()``, the calling task was cancelled, or the user
 ///   dismissed the NFC sheet.
+/// - ``nfcUnavailable(_:)``: the NFC reader itself could not run or iOS ended its session for
+///   a reason other than the user or its time limit (no NFC on this device, system busy,
+///   session terminated unexpectedly, missing entitlement): holding the card again does not help.
 /// - ``internal(_:)``: a library bug, or a callback (transport) that threw an undeclared error.
 public enum MonidReaderError: Error, Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The link dropped; resumable.
@@ -25,6 +28,9 @@ public enum MonidReaderError: Error, Sendable, Equatable, Hashable, CustomString
     case chipMisbehaved(String)
     /// The caller's input (access key, options) is invalid.
     case invalidInput(String)
+    /// The platform's NFC reader could not run or iOS ended its session (see the list above);
+    /// raised by the Swift shell (``CoreNFCReadSession``), never by the core.
+    case nfcUnavailable(String)
     /// A library bug or resource failure, or a callback that failed unexpectedly.
     case `internal`(String)
 
@@ -53,7 +59,8 @@ public enum MonidReaderError: Error, Sendable, Equatable, Hashable, CustomString
         }
     }
 
-    /// The kind, as the core names it.
+    /// The kind, as the core names it (``nfcUnavailable(_:)``, which the core does not know, is
+    /// `.internal`).
     public var kind: ErrorKind {
         switch self {
         case .tagLost: return .tagLost
@@ -63,6 +70,8 @@ public enum MonidReaderError: Error, Sendable, Equatable, Hashable, CustomString
         case .timeout: return .timeout
         case .chipMisbehaved: return .chipMisbehaved
         case .invalidInput: return .invalidInput
+        // The core has no kind for the platform's reader: the nearest is "internal".
+        case .nfcUnavailable: return .internal
         case .internal: return .internal
         }
     }
@@ -72,7 +81,7 @@ public enum MonidReaderError: Error, Sendable, Equatable, Hashable, CustomString
         switch self {
         case .tagLost(let m), .wrongAccessKey(let m), .unsupportedDocument(let m),
             .cancelled(let m), .timeout(let m), .chipMisbehaved(let m), .invalidInput(let m),
-            .internal(let m):
+            .nfcUnavailable(let m), .internal(let m):
             return m
         }
     }
@@ -85,5 +94,8 @@ public enum MonidReaderError: Error, Sendable, Equatable, Hashable, CustomString
         }
     }
 
-    public var description: String { "MonidReaderError.\(kind): \(message)" }
+    public var description: String {
+        if case .nfcUnavailable = self { return "MonidReaderError.nfcUnavailable: \(message)" }
+        return "MonidReaderError.\(kind): \(message)"
+    }
 }

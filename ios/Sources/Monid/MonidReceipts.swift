@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The generated `createReceipt` and `enrol` are BLOCKING: they call the key store's `sign`,
 /// which may show Face ID / Touch ID and wait for the user. These wrappers run them on a
-/// dedicated thread of their own (named `monid-receipt`), never on the main actor and never on
+/// dedicated thread of their own (named `monid-receipt`, 4 MiB of stack), never on the main actor and never on
 /// a thread of Swift's cooperative pool (a prompt would park a pool thread for seconds).
 /// Cancelling the awaiting task cancels the call through a ``CancellationToken``: Rust checks
 /// it before and after the key store's `sign`, so the call ends with
@@ -12,7 +12,7 @@ import Foundation
 /// Errors arrive as ``ReceiptFailure``.
 ///
 /// ```swift
-/// let scanned = try scanChallenge(text: qrText, trust: trust, nowUnixSeconds: now, skewSeconds: 120)
+/// let scanned = try await scanChallengeAsync(text: qrText, trust: trust)
 /// var options = defaultReadOptions()
 /// options.activeAuthenticationChallenge = try scanned.activeAuthenticationChallenge(devicePublicKey: devicePublicKey)
 /// let document = try await MonidReader(key: AccessKey.can(can: can), options: options).read(transport: transport)
@@ -67,7 +67,7 @@ public enum MonidReceipts {
         UInt64(max(0, Date().timeIntervalSince1970))
     }
 
-    /// Runs `work` on a new thread with a fresh token that the task's cancellation cancels. A
+    /// Runs `work` on a new thread (4 MiB of stack) with a fresh token that the task's cancellation cancels. A
     /// task cancelled before the call cancels the token at once (Swift runs the handler first).
     static func onReceiptThread<T: Sendable>(
         _ work: @escaping @Sendable (CancellationToken) throws -> T
@@ -75,16 +75,15 @@ public enum MonidReceipts {
         let token = CancellationToken()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
-                let thread = Thread {
-                    // Named from inside: Linux Foundation does not apply a name set before start.
-                    Thread.current.name = "monid-receipt"
+                // A 4 MiB stack (see RustThread): COSE, ECDH and the verification of the
+                // document's signatures run deep, and iOS gives secondary threads 512 KiB.
+                RustThread.start(name: "monid-receipt") {
                     do {
                         cont.resume(returning: try work(token))
                     } catch {
                         cont.resume(throwing: ReceiptFailure(error))
                     }
                 }
-                thread.start()
             }
         } onCancel: {
             token.cancel()

@@ -1,7 +1,9 @@
-// A compile-only stub of the few CoreNFC APIs that Sources/Monid/Platform/CoreNFC*.swift use,
-// so that those files type-check on Linux in CI (Package.swift adds this module on Linux only).
-// Signatures follow the iOS 15+ SDK as imported into Swift; nothing here does anything at run
-// time. Keep it minimal: add a declaration only when the platform code needs it.
+// A stub of the few CoreNFC APIs that Sources/Monid/Platform/CoreNFC*.swift use, so that those
+// files type-check on Linux in CI (Package.swift adds this module on Linux only). Signatures
+// follow the iOS 15+ SDK as imported into Swift. Nothing here talks to hardware: a session
+// forwards its calls to a test's `StubNFCSessionDriver` (non-SDK, below), which plays the part
+// of iOS; without one no session can be created. Keep it minimal: add a declaration only when
+// the platform code needs it; non-SDK helpers are named `stub...` / `Stub...`.
 import Dispatch
 import Foundation
 
@@ -57,8 +59,23 @@ public enum NFCTag {
 }
 
 open class NFCReaderSession: NSObject {
-    open class var readingAvailable: Bool { false }
-    open var alertMessage: String = ""
+    open class var readingAvailable: Bool { StubNFC.driver != nil }
+    /// The session holds its delegate weakly, as in the SDK.
+    public private(set) weak var delegate: AnyObject?
+    /// The queue of the delegate callbacks and completion handlers.
+    public let sessionQueue: DispatchQueue
+    private let stubLock = NSLock()
+    private var stubAlert = ""
+
+    init(stubDelegate: AnyObject, queue: DispatchQueue) {
+        self.delegate = stubDelegate
+        self.sessionQueue = queue
+    }
+
+    open var alertMessage: String {
+        get { stubLock.lock(); defer { stubLock.unlock() }; return stubAlert }
+        set { stubLock.lock(); stubAlert = newValue; stubLock.unlock() }
+    }
     open var isReady: Bool { false }
     open func begin() {}
     open func invalidate() {}
@@ -81,11 +98,43 @@ open class NFCTagReaderSession: NFCReaderSession {
         public static let pace = PollingOption(rawValue: 8)
     }
 
+    private let stubDriver: any StubNFCSessionDriver
+
+    /// nil unless a test installed a ``StubNFC/driver`` (as on a device without NFC).
     public init?(pollingOption: PollingOption, delegate: any NFCTagReaderSessionDelegate, queue: DispatchQueue? = nil) {
-        nil
+        guard let driver = StubNFC.driver else { return nil }
+        stubDriver = driver
+        super.init(stubDelegate: delegate, queue: queue ?? DispatchQueue(label: "stub.corenfc.session"))
     }
 
     open var connectedTag: NFCTag? { nil }
-    open func restartPolling() {}
-    open func connect(to tag: NFCTag, completionHandler: @escaping ((any Error)?) -> Void) {}
+    open override func begin() { stubDriver.begin(self) }
+    open override func invalidate() { stubDriver.invalidate(self, errorMessage: nil) }
+    open override func invalidate(errorMessage: String) { stubDriver.invalidate(self, errorMessage: errorMessage) }
+    open func restartPolling() { stubDriver.restartPolling(self) }
+    open func connect(to tag: NFCTag, completionHandler: @escaping ((any Error)?) -> Void) {
+        stubDriver.connect(self, to: tag, completionHandler: completionHandler)
+    }
+}
+
+/// NOT an SDK API: what a test installs (``StubNFC/driver``) to play the part of iOS for
+/// `NFCTagReaderSession`: it receives the session's calls and answers through the session's
+/// delegate on `sessionQueue`, as CoreNFC does. Without a driver no session can be created and
+/// `readingAvailable` is false.
+public protocol StubNFCSessionDriver: AnyObject, Sendable {
+    func begin(_ session: NFCTagReaderSession)
+    func invalidate(_ session: NFCTagReaderSession, errorMessage: String?)
+    func restartPolling(_ session: NFCTagReaderSession)
+    func connect(_ session: NFCTagReaderSession, to tag: NFCTag, completionHandler: @escaping ((any Error)?) -> Void)
+}
+
+/// NOT an SDK API: the stub's global state (tests install and remove the driver).
+public enum StubNFC {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var current: (any StubNFCSessionDriver)?
+
+    public static var driver: (any StubNFCSessionDriver)? {
+        get { lock.lock(); defer { lock.unlock() }; return current }
+        set { lock.lock(); current = newValue; lock.unlock() }
+    }
 }

@@ -3,7 +3,7 @@
 // (Package.swift adds this module on Linux only). The Core Foundation types are stand-ins
 // (Linux Foundation exports none of them). The keychain is a dictionary in memory (generic
 // passwords by service and account), so the key store's keychain logic and error mapping run in
-// the tests; nothing else does anything (access control creation answers nil).
+// the tests; nothing else does anything (access control creation answers an empty object).
 import Foundation
 
 /// Stand-ins for the Core Foundation types the SDK imports with Security.
@@ -42,6 +42,8 @@ public struct SecAccessControlCreateFlags: OptionSet, Sendable {
     public static let biometryAny = SecAccessControlCreateFlags(rawValue: 1 << 1)
     public static let biometryCurrentSet = SecAccessControlCreateFlags(rawValue: 1 << 3)
     public static let devicePasscode = SecAccessControlCreateFlags(rawValue: 1 << 4)
+    public static let or = SecAccessControlCreateFlags(rawValue: 1 << 14)
+    public static let and = SecAccessControlCreateFlags(rawValue: 1 << 15)
     public static let privateKeyUsage = SecAccessControlCreateFlags(rawValue: 1 << 30)
 }
 
@@ -49,7 +51,7 @@ public func SecAccessControlCreateWithFlags(
     _ allocator: AnyObject?, _ protection: Any, _ flags: SecAccessControlCreateFlags,
     _ error: UnsafeMutableRawPointer?
 ) -> SecAccessControl? {
-    nil
+    SecAccessControl()
 }
 
 /// The stub's keychain: generic-password data by (service, account).

@@ -116,3 +116,48 @@ enum Fixture {
         card.can() == "123456" ? "654321" : "123456"
     }
 }
+
+/// How `task` ended, or nil when it did not end within `seconds` (a hang). Never waits longer.
+func outcome<T: Sendable>(of task: Task<T, any Error>, within seconds: Double = 5) async -> Result<T, any Error>? {
+    let first = FirstOf<Result<T, any Error>?>()
+    return await withCheckedContinuation { (cont: CheckedContinuation<Result<T, any Error>?, Never>) in
+        first.install(cont)
+        Task {
+            do { first.resume(.success(try await task.value)) } catch { first.resume(.failure(error)) }
+        }
+        Task {
+            try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+            first.resume(nil)
+        }
+    }
+}
+
+/// Resumes a continuation with the first value offered.
+final class FirstOf<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cont: CheckedContinuation<T, Never>?
+    private var pending: [T] = []
+    private var done = false
+
+    func install(_ c: CheckedContinuation<T, Never>) {
+        lock.lock()
+        if let v = pending.first {
+            done = true
+            lock.unlock()
+            c.resume(returning: v)
+            return
+        }
+        cont = c
+        lock.unlock()
+    }
+
+    func resume(_ v: T) {
+        lock.lock()
+        guard !done else { lock.unlock(); return }
+        guard let c = cont else { pending.append(v); lock.unlock(); return }
+        cont = nil
+        done = true
+        lock.unlock()
+        c.resume(returning: v)
+    }
+}

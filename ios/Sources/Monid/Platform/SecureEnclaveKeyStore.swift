@@ -1,6 +1,7 @@
-#if canImport(CryptoKit) && canImport(Security)
+#if canImport(CryptoKit) && canImport(Security) && canImport(LocalAuthentication)
 import CryptoKit
 import Foundation
+import LocalAuthentication
 import Security
 
 /// A ``DeviceKeyStore`` whose P-256 signing keys live in the Secure Enclave: the private key
@@ -9,43 +10,107 @@ import Security
 /// (`kSecAttrAccessibleWhenUnlockedThisDeviceOnly`, so it is neither synced nor restored to
 /// another device).
 ///
-/// - `userAuthenticationRequired`: the key is created with `.biometryCurrentSet`, so each
-///   signature shows Face ID / Touch ID, and enrolling a new finger or face invalidates the
-///   key (``DeviceKeyError/KeyInvalidated``: the citizen enrols again).
+/// - `userAuthenticationRequired`: each signature asks for the user, as ``UserAuthentication``
+///   says (chosen when the store is made; by default Face ID / Touch ID of the enrolled set OR
+///   the device passcode, the Android store's policy, so that users without biometry can sign).
+///   `generate` refuses with ``DeviceKeyError/HardwareUnavailable`` when the policy cannot be
+///   met on this device (no passcode set; for ``UserAuthentication/biometryCurrentSet`` no
+///   enrolled biometry).
 /// - `hardwareRequired` is always met or refused: without a Secure Enclave (simulator, old
 ///   device) `generate` throws ``DeviceKeyError/HardwareUnavailable``; this store never falls
 ///   back to software keys.
 /// - `attestation` returns an empty chain: iOS has no key attestation for Secure Enclave keys
 ///   (App Attest attests the app, not a given key).
 ///
+/// Errors: ``DeviceKeyError/KeyInvalidated`` (delete the alias, generate, enrol again) ONLY
+/// when the key is gone for good: the keychain / CryptoTokenKit say the key object no longer
+/// exists, or the key needs the enrolled biometry and the enrolled faces / fingers changed
+/// since it was made (the biometric domain state recorded at `generate` differs from the
+/// current one) while the enclave refuses the key. Transient failures keep their own cases:
+/// the user dismissing the prompt ``DeviceKeyError/UserCancelled``, a locked device or no UI
+/// (interaction not allowed) or a biometry lockout ``DeviceKeyError/AuthenticationFailed``, the
+/// enclave busy or unreachable and anything unknown ``DeviceKeyError/Platform`` (try again).
+///
 /// It conforms to the generated ``DeviceKeyStore`` protocol (the bindings' foreign trait), so
 /// it is handed as is to `createReceipt` / `enrol` or ``MonidReceipts``, and throws the
 /// generated ``DeviceKeyError``: Rust maps those cases to ``ReceiptError`` (`KeyInvalidated`,
 /// `UserCancelled`...). Every error is mapped here, so nothing arrives in Rust as `Unexpected`.
 ///
-/// NOT VERIFIED ON A DEVICE: compiled in CI on Linux against stubs of CryptoKit and Security
-/// (the stubs keep a keychain in memory, so the keychain logic and the error mapping run).
+/// NOT VERIFIED ON A DEVICE: compiled in CI on Linux against stubs of CryptoKit, Security and
+/// LocalAuthentication (the stubs keep a keychain in memory and let the tests choose what the
+/// enclave throws and what the biometry reports, so the keychain logic and the error mapping
+/// run).
 public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
+    /// Who must authenticate for each signature of a key made with
+    /// `userAuthenticationRequired` (the `SecAccessControlCreateFlags` added to
+    /// `.privateKeyUsage`).
+    public enum UserAuthentication: Sendable, Equatable {
+        /// Face ID / Touch ID of the currently enrolled set, or the device passcode
+        /// (`[.biometryCurrentSet, .or, .devicePasscode]`): as the Android store
+        /// (`AUTH_BIOMETRIC_STRONG or AUTH_DEVICE_CREDENTIAL`). Needs a passcode. Whether iOS
+        /// still accepts the passcode after the enrolled faces / fingers changed was not
+        /// observed on a device here; if it does not, the store reports `KeyInvalidated`.
+        case biometryOrPasscode
+        /// Face ID / Touch ID of the currently enrolled set only (`.biometryCurrentSet`): the
+        /// strictest; a change of the enrolled faces / fingers invalidates the key, and a user
+        /// without enrolled biometry cannot create (or use) it.
+        case biometryCurrentSet
+        /// Any user presence (`.userPresence`): any enrolled biometry (a re-enrolment does not
+        /// invalidate the key) or the device passcode.
+        case userPresence
+
+        /// The access-control flags for a key that requires user authentication.
+        var flags: SecAccessControlCreateFlags {
+            switch self {
+            case .biometryOrPasscode: return [.biometryCurrentSet, .or, .devicePasscode]
+            case .biometryCurrentSet: return [.biometryCurrentSet]
+            case .userPresence: return [.userPresence]
+            }
+        }
+
+        /// True when the key is bound to the enrolled biometry (its state is recorded).
+        var bindsBiometry: Bool { self != .userPresence }
+    }
+
     /// The keychain service under which the wrapped keys are stored.
     public let service: String
+    /// The user authentication of keys made with `userAuthenticationRequired`.
+    public let userAuthentication: UserAuthentication
     /// Guards the keychain's check-then-add in `generate` and `delete` (the platform calls are
     /// thread-safe; the sequence is not). Never held while the Secure Enclave signs.
     private let lock = NSLock()
 
-    public init(service: String = "org.monid.device-keys") {
+    public init(service: String = "org.monid.device-keys",
+                userAuthentication: UserAuthentication = .biometryOrPasscode) {
         self.service = service
+        self.userAuthentication = userAuthentication
     }
+
+    /// The keychain service of the biometric domain states recorded at `generate` (one item
+    /// per alias, next to the key blobs).
+    var biometryStateService: String { service + ".biometry-state" }
 
     /// Creates the key in the Secure Enclave. `hardwareRequired` is always met (or
     /// ``DeviceKeyError/HardwareUnavailable``); `userAuthenticationRequired` adds
-    /// `.biometryCurrentSet`.
+    /// ``userAuthentication``'s flags.
     public func generate(alias: String, options: DeviceKeyOptions) throws -> Data {
         lock.lock()
         defer { lock.unlock() }
-        if try loadBlob(alias) != nil { throw DeviceKeyError.AlreadyExists }
+        if try loadBlob(alias, service: service) != nil { throw DeviceKeyError.AlreadyExists }
         guard SecureEnclave.isAvailable else { throw DeviceKeyError.HardwareUnavailable }
         var flags: SecAccessControlCreateFlags = [.privateKeyUsage]
-        if options.userAuthenticationRequired { flags.insert(.biometryCurrentSet) }
+        var biometryState: Data?
+        if options.userAuthenticationRequired {
+            // Refuse a policy this device cannot meet now, instead of a key that never signs.
+            let context = LAContext()
+            let policy: LAPolicy = userAuthentication == .biometryCurrentSet
+                ? .deviceOwnerAuthenticationWithBiometrics : .deviceOwnerAuthentication
+            guard context.canEvaluatePolicy(policy, error: nil) else {
+                throw DeviceKeyError.HardwareUnavailable
+            }
+            flags.formUnion(userAuthentication.flags)
+            if userAuthentication.bindsBiometry { biometryState = Self.currentBiometryState() }
+        }
         guard let access = SecAccessControlCreateWithFlags(
             nil, kSecAttrAccessibleWhenUnlockedThisDeviceOnly, flags, nil)
         else {
@@ -57,8 +122,14 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
         } catch {
             throw Self.map(error)
         }
-        try storeBlob(alias, key.dataRepresentation)
-        return try Self.checkedPublicKey(key.publicKey.x963Representation)
+        let publicKey = try Self.checkedPublicKey(key.publicKey.x963Representation)
+        try storeBlob(alias, key.dataRepresentation, service: service)
+        if let biometryState {
+            // Best effort: without it a later failure is just not read as an invalidation.
+            _ = SecItemDelete(query(alias, service: biometryStateService) as CFDictionary)
+            try? storeBlob(alias, biometryState, service: biometryStateService)
+        }
+        return publicKey
     }
 
     public func publicKey(alias: String) throws -> Data {
@@ -72,14 +143,15 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
             // May show the biometric prompt: Rust calls this on the receipt's own thread.
             return try key.signature(for: message).derRepresentation
         } catch {
-            throw Self.map(error)
+            throw failure(error, alias: alias)
         }
     }
 
     public func delete(alias: String) throws {
         lock.lock()
         defer { lock.unlock() }
-        let status = SecItemDelete(query(alias) as CFDictionary)
+        _ = SecItemDelete(query(alias, service: biometryStateService) as CFDictionary)
+        let status = SecItemDelete(query(alias, service: service) as CFDictionary)
         switch status {
         case errSecSuccess: return
         case errSecItemNotFound: throw DeviceKeyError.NotFound
@@ -93,9 +165,49 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
         return []
     }
 
+    // MARK: biometry
+
+    /// The enrolled biometry's domain state (changes when faces / fingers are enrolled or
+    /// removed), nil when biometry cannot be evaluated now (none enrolled, locked out).
+    static func currentBiometryState() -> Data? {
+        let context = LAContext()
+        guard context.canEvaluatePolicy(.deviceOwnerAuthenticationWithBiometrics, error: nil) else {
+            return nil
+        }
+        if #available(iOS 18.0, macOS 15.0, macCatalyst 18.0, visionOS 2.0, *) {
+            return context.domainState.biometry.stateHash
+        }
+        return context.evaluatedPolicyDomainState
+    }
+
+    /// True only when the key's recorded biometric state and the current one are both known
+    /// and differ: the enrolled faces / fingers changed since the key was made. Unknown (no
+    /// record, biometry locked out or unenrolled right now) is false: never read as an
+    /// invalidation.
+    func biometryChanged(since alias: String) -> Bool {
+        guard let recorded = try? loadBlob(alias, service: biometryStateService),
+              let current = Self.currentBiometryState()
+        else { return false }
+        return recorded != current
+    }
+
+    /// Maps a failure of the Secure Enclave with this key: cancels and "no UI now" keep their
+    /// case; otherwise a changed biometry makes it ``DeviceKeyError/KeyInvalidated``; otherwise
+    /// ``map(_:)``.
+    func failure(_ error: any Error, alias: String) -> DeviceKeyError {
+        let mapped = Self.map(error)
+        switch mapped {
+        case .UserCancelled, .Cancelled, .KeyInvalidated:
+            return mapped
+        default:
+            if Self.isInteractionNotAllowed(error) { return mapped }
+            return biometryChanged(since: alias) ? .KeyInvalidated : mapped
+        }
+    }
+
     // MARK: keychain
 
-    private func query(_ alias: String) -> [String: Any] {
+    private func query(_ alias: String, service: String) -> [String: Any] {
         [
             kSecClass as String: kSecClassGenericPassword,
             kSecAttrService as String: service,
@@ -103,8 +215,8 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
         ]
     }
 
-    private func storeBlob(_ alias: String, _ blob: Data) throws {
-        var q = query(alias)
+    private func storeBlob(_ alias: String, _ blob: Data, service: String) throws {
+        var q = query(alias, service: service)
         q[kSecValueData as String] = blob
         q[kSecAttrAccessible as String] = kSecAttrAccessibleWhenUnlockedThisDeviceOnly
         let status = SecItemAdd(q as CFDictionary, nil)
@@ -115,8 +227,8 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
         }
     }
 
-    private func loadBlob(_ alias: String) throws -> Data? {
-        var q = query(alias)
+    private func loadBlob(_ alias: String, service: String) throws -> Data? {
+        var q = query(alias, service: service)
         q[kSecReturnData as String] = true
         q[kSecMatchLimit as String] = kSecMatchLimitOne
         var item: CFTypeRef?
@@ -138,14 +250,14 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
 
     private func loadKey(_ alias: String) throws -> SecureEnclave.P256.Signing.PrivateKey {
         lock.lock()
-        let blob = try { defer { lock.unlock() }; return try loadBlob(alias) }()
+        let blob = try { defer { lock.unlock() }; return try loadBlob(alias, service: service) }()
         guard let blob else { throw DeviceKeyError.NotFound }
         do {
             return try SecureEnclave.P256.Signing.PrivateKey(dataRepresentation: blob)
         } catch {
-            // The Secure Enclave no longer unwraps the blob: the key was invalidated (new
-            // biometric enrolment, device restored) or the blob is from another device.
-            throw DeviceKeyError.KeyInvalidated
+            // Not necessarily an invalidated key: the prompt dismissed, the device locked, the
+            // enclave busy... `failure` tells them apart.
+            throw failure(error, alias: alias)
         }
     }
 
@@ -158,8 +270,10 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
 
     /// Maps CryptoKit / LocalAuthentication / CryptoTokenKit / Security failures to the
     /// generated ``DeviceKeyError`` by domain and code only (their texts may name the key or the
-    /// user's biometry state and are dropped). Best effort: the codes are the SDK's, but which
-    /// one iOS raises in which situation was NOT observed on a device here.
+    /// user's biometry state and are dropped). `KeyInvalidated` only for the codes saying the
+    /// key object no longer exists; ``failure(_:alias:)`` adds the biometry check. Best effort:
+    /// the codes are the SDK's, but which one iOS raises in which situation was NOT observed on
+    /// a device here.
     static func map(_ error: any Error) -> DeviceKeyError {
         if let e = error as? DeviceKeyError { return e }
         let ns = error as NSError
@@ -170,33 +284,45 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
         case (Self.laDomain, -10):
             return .Cancelled
         // LAError: authenticationFailed, passcodeNotSet, biometryNotEnrolled, biometryLockout,
-        // notInteractive.
+        // notInteractive (no UI now); the keychain's interaction not allowed (device locked).
         case (Self.laDomain, -1), (Self.laDomain, -5), (Self.laDomain, -7), (Self.laDomain, -8),
-             (Self.laDomain, -1004):
+             (Self.laDomain, -1004), (NSOSStatusErrorDomain, Int(errSecInteractionNotAllowed)):
             return .AuthenticationFailed
         // LAError.biometryNotAvailable: the required user authentication cannot happen.
         case (Self.laDomain, -6):
             return .HardwareUnavailable
         // TKError: canceledByUser; authenticationFailed, authenticationNeeded; objectNotFound
-        // (the enclave no longer holds what the blob refers to: invalidated).
+        // (the enclave no longer holds the key the blob refers to); communicationError,
+        // tokenNotFound (the enclave busy or unreachable: transient).
         case (Self.ctkDomain, -4):
             return .UserCancelled
         case (Self.ctkDomain, -5), (Self.ctkDomain, -9):
             return .AuthenticationFailed
         case (Self.ctkDomain, -6):
             return .KeyInvalidated
+        case (Self.ctkDomain, -2), (Self.ctkDomain, -7):
+            return .Platform(reason: "Secure Enclave busy or unreachable (\(ns.domain) \(ns.code)); try again")
         case (NSOSStatusErrorDomain, Int(errSecUserCanceled)):
             return .UserCancelled
         case (NSOSStatusErrorDomain, Int(errSecAuthFailed)):
             return .AuthenticationFailed
         case (NSOSStatusErrorDomain, Int(errSecItemNotFound)):
-            // A biometryCurrentSet key after a change of the enrolled faces / fingers.
+            // The key object is gone (a biometryCurrentSet key after a change of the enrolled
+            // faces / fingers).
             return .KeyInvalidated
         case (NSOSStatusErrorDomain, Int(errSecNotAvailable)):
             return .HardwareUnavailable
         default:
             return .Platform(reason: "Secure Enclave failure (\(ns.domain) \(ns.code))")
         }
+    }
+
+    /// LocalAuthentication's notInteractive or the keychain's interaction not allowed: the user
+    /// cannot be asked now (device locked, app in the background).
+    static func isInteractionNotAllowed(_ error: any Error) -> Bool {
+        let ns = error as NSError
+        return (ns.domain == laDomain && ns.code == -1004)
+            || (ns.domain == NSOSStatusErrorDomain && ns.code == Int(errSecInteractionNotAllowed))
     }
 
     static let laDomain = "com.apple.LocalAuthentication"
