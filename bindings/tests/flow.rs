@@ -2,7 +2,6 @@
 //! their languages): the verifier issues a challenge, the phone scans it, reads the virtual
 //! CNIE with the derived AA challenge, binds a face match, signs with a key store and seals;
 //! the verifier accepts it once. Plus the error paths a platform sees.
-#![cfg(all(feature = "vchip", feature = "verifier"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,6 +1,5 @@
 //! Rust-side checks of the exported API over the virtual card (the platform tests repeat these
 //! scenarios in Kotlin and Swift).
-#![cfg(feature = "vchip")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
