@@ -340,6 +340,93 @@ fn key_store_failures_are_typed() {
     assert!(matches!(r, Err(ReceiptError::MissingInput { .. })), "{r:?}");
 }
 
+/// A key store whose every call does what an Android app's UI thread may do while the store
+/// shows its BiometricPrompt: use the document (from another thread) and wait for it. The wait
+/// is bounded, so a key store called under the document's lock fails the call (and the test)
+/// instead of hanging.
+struct UiUsesDocument {
+    inner: Arc<dyn DeviceKeyStore>,
+    doc: Arc<monid::Document>,
+    calls: std::sync::Mutex<Vec<&'static str>>,
+}
+
+impl UiUsesDocument {
+    fn ui_thread_uses_the_document(&self, during: &'static str) -> Result<(), DeviceKeyError> {
+        self.calls.lock().unwrap().push(during);
+        let doc = Arc::clone(&self.doc);
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let summary = doc.summary();
+            let _ = (
+                summary.surname,
+                doc.stats(),
+                doc.chip_evidence(),
+                doc.files(),
+            );
+            let _ = done.send(());
+        });
+        finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .map_err(|_| DeviceKeyError::Platform {
+                reason: format!("the UI thread stayed blocked on the document during {during}"),
+            })
+    }
+}
+
+impl DeviceKeyStore for UiUsesDocument {
+    fn generate(&self, alias: String, o: DeviceKeyOptions) -> Result<Vec<u8>, DeviceKeyError> {
+        self.inner.generate(alias, o)
+    }
+    fn public_key(&self, alias: String) -> Result<Vec<u8>, DeviceKeyError> {
+        self.ui_thread_uses_the_document("public_key")?;
+        self.inner.public_key(alias)
+    }
+    fn sign(&self, alias: String, m: Vec<u8>) -> Result<Vec<u8>, DeviceKeyError> {
+        self.ui_thread_uses_the_document("sign")?;
+        self.inner.sign(alias, m)
+    }
+    fn delete(&self, alias: String) -> Result<(), DeviceKeyError> {
+        self.inner.delete(alias)
+    }
+    fn attestation(&self, alias: String, c: Vec<u8>) -> Result<Vec<Vec<u8>>, DeviceKeyError> {
+        self.ui_thread_uses_the_document("attestation")?;
+        self.inner.attestation(alias, c)
+    }
+}
+
+#[test]
+fn the_key_store_is_never_called_with_the_document_locked() {
+    let t = now();
+    let v = verifier();
+    let (scanned, soft, doc) = prepared(&v, t);
+    let store = Arc::new(UiUsesDocument {
+        inner: soft,
+        doc: Arc::clone(&doc),
+        calls: std::sync::Mutex::new(Vec::new()),
+    });
+    let sealed = create_receipt(
+        scanned,
+        Some(Arc::clone(&doc)),
+        Some(face(900)),
+        Some(vec![5]),
+        None,
+        store.clone(),
+        "d".into(),
+        t,
+        None,
+    )
+    .unwrap();
+    v.verify(sealed.envelope, t).unwrap();
+    assert!(store.calls.lock().unwrap().contains(&"sign"));
+    // Enrolment calls public_key, attestation and sign: none under the lock either.
+    store.calls.lock().unwrap().clear();
+    enrol(Arc::clone(&doc), store.clone(), "d".into(), t, None).unwrap();
+    assert_eq!(
+        *store.calls.lock().unwrap(),
+        ["public_key", "attestation", "public_key", "sign"]
+    );
+}
+
 #[test]
 fn device_asserted_claim_rests_on_an_accepted_enrolment() {
     let t = now();
