@@ -2,9 +2,10 @@
 //! the core's `Transport`.
 //!
 //! This module owns the mapping between what a Kotlin/Swift transport throws and the core's
-//! `TransportError`, and remembers when a transport threw something undeclared so that the read
-//! reports it as [`crate::MonidError::Internal`] instead of a lost tag. It must not interpret
-//! APDUs.
+//! `TransportError`, and remembers when the last `transceive` failed with something undeclared
+//! so that the read reports it as [`crate::MonidError::Internal`] instead of a lost tag. A
+//! failing `info()` only means "a short-APDU link": it never decides how a read fails. It must
+//! not interpret APDUs.
 
 use std::sync::Arc;
 
@@ -67,25 +68,24 @@ pub trait NfcTransport: Send + Sync {
 pub(crate) struct Adapter {
     inner: Arc<dyn NfcTransport>,
     info: monid_core::TransportInfo,
-    /// Set when the transport threw an undeclared exception (its shortened description).
+    /// Set when the last `transceive` threw an undeclared exception (its shortened
+    /// description); cleared by the next `transceive`, whatever its outcome, so that only the
+    /// failure that ended the read decides how it is reported.
     pub(crate) unexpected: Option<String>,
 }
 
 impl Adapter {
     pub(crate) fn new(inner: Arc<dyn NfcTransport>) -> Self {
-        let mut unexpected = None;
-        let info = match inner.info() {
-            Ok(i) => i.into(),
-            Err(TransportError::Unexpected { reason }) => {
-                unexpected = Some(reason);
-                monid_core::TransportInfo::default()
-            }
-            Err(_) => monid_core::TransportInfo::default(),
-        };
+        // Whatever `info()` throws, the link is used as a short-APDU one (docs/bindings.md,
+        // "Callbacks"); it is not a failure of the read.
+        let info = inner
+            .info()
+            .map(Into::into)
+            .unwrap_or_else(|_| monid_core::TransportInfo::default());
         Adapter {
             inner,
             info,
-            unexpected,
+            unexpected: None,
         }
     }
 }
@@ -93,6 +93,7 @@ impl Adapter {
 impl monid_core::Transport for Adapter {
     fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, monid_core::TransportError> {
         use monid_core::TransportError as T;
+        self.unexpected = None;
         self.inner
             .transceive(command.to_vec())
             .map_err(|e| match e {

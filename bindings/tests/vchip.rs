@@ -159,3 +159,92 @@ fn bad_options_and_keys_are_invalid_input() {
     let dbg = format!("{:?}", AccessKey::can("123456".into()).unwrap());
     assert!(!dbg.contains("123456"), "{dbg}");
 }
+
+/// `Hooked`, but `info()` throws something undeclared (the platform could not say).
+struct NoInfo<F: Fn(u64) -> Result<(), TransportError> + Send + Sync>(Hooked<F>);
+
+impl<F: Fn(u64) -> Result<(), TransportError> + Send + Sync> NfcTransport for NoInfo<F> {
+    fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        self.0.transceive(apdu)
+    }
+    fn info(&self) -> Result<TransportInfo, TransportError> {
+        Err(TransportError::Unexpected {
+            reason: "java.lang.IllegalStateException: no info".into(),
+        })
+    }
+}
+
+fn no_info(card: &Arc<VirtualCard>) -> Arc<dyn NfcTransport> {
+    Arc::new(NoInfo(Hooked {
+        card: Arc::clone(card),
+        sent: AtomicU64::new(0),
+        hook: |_| Ok(()),
+    }))
+}
+
+#[test]
+fn a_throwing_info_only_means_short_apdus() {
+    // A whole read: short APDUs only.
+    let card = VirtualCard::cnie();
+    let doc = reader_for(&card).read(no_info(&card), None).unwrap();
+    assert!(!doc.link().extended_length);
+    // Failures keep their kind: a lost tag is TagLost (resumable), not Internal...
+    let card = VirtualCard::cnie();
+    card.lose_tag_after(40);
+    let reader = reader_for(&card);
+    let err = reader.read(no_info(&card), None).unwrap_err();
+    assert!(matches!(err, MonidError::TagLost(_)), "{err:?}");
+    card.reconnect();
+    assert!(reader.read(no_info(&card), None).is_ok());
+    // ... and a wrong CAN is WrongAccessKey.
+    let card = VirtualCard::cnie();
+    let wrong: String = card
+        .can()
+        .chars()
+        .map(|c| if c == '0' { '1' } else { '0' })
+        .collect();
+    let reader =
+        DocumentReader::new(AccessKey::can(wrong).unwrap(), default_read_options()).unwrap();
+    let err = reader.read(no_info(&card), None).unwrap_err();
+    assert!(matches!(err, MonidError::WrongAccessKey(_)), "{err:?}");
+}
+
+/// A transport whose first protected extended READ BINARY throws something undeclared (the
+/// file reader then steps down to short reads and goes on); the next APDU finds the tag gone.
+struct ThrowsThenLosesTheTag {
+    card: Arc<VirtualCard>,
+    thrown: std::sync::atomic::AtomicBool,
+}
+
+impl NfcTransport for ThrowsThenLosesTheTag {
+    fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        if self.thrown.load(Ordering::SeqCst) {
+            return Err(TransportError::TagLost);
+        }
+        let extended_read =
+            apdu.len() >= 7 && apdu[0] == 0x0C && apdu[4] == 0 && matches!(apdu[1], 0xB0 | 0xB1);
+        if extended_read {
+            self.thrown.store(true, Ordering::SeqCst);
+            return Err(TransportError::Unexpected {
+                reason: "java.lang.IllegalStateException: flaky".into(),
+            });
+        }
+        self.card.process(apdu)
+    }
+    fn info(&self) -> Result<TransportInfo, TransportError> {
+        Ok(self.card.info())
+    }
+}
+
+#[test]
+fn only_the_failure_that_ends_the_read_decides_its_kind() {
+    let card = VirtualCard::cnie();
+    let t = Arc::new(ThrowsThenLosesTheTag {
+        card: Arc::clone(&card),
+        thrown: std::sync::atomic::AtomicBool::new(false),
+    });
+    let reader = reader_for(&card);
+    let err = reader.read(t.clone(), None).unwrap_err();
+    assert!(t.thrown.load(Ordering::SeqCst));
+    assert!(matches!(err, MonidError::TagLost(_)), "{err:?}");
+}
