@@ -20,7 +20,8 @@ use monid::keystore::{DeviceKeyError, DeviceKeyOptions, DeviceKeyStore, Software
 use monid::receipt::{FaceMatch, Liveness, ReceiptError, create_receipt, enrol};
 use monid::vchip::{VirtualCard, test_relying_party, virtual_card_trust_anchors_pem};
 use monid::verifier::{
-    ChallengeSpec, Rejected, RejectionReason, Verifier, VerifierConfig, default_policy,
+    ChallengeSpec, Rejected, RejectionReason, RpSigningKey, Verifier, VerifierConfig,
+    VerifierError, default_policy,
 };
 use monid::{AccessKey, CancellationToken, DocumentReader, TrustStore, default_read_options};
 
@@ -36,7 +37,7 @@ fn verifier() -> Arc<Verifier> {
     let csca = TrustStore::new();
     csca.add_pem_bundle(virtual_card_trust_anchors_pem());
     Verifier::new(VerifierConfig {
-        signing_key_pem: rp.signing_key_pem,
+        signing_key: RpSigningKey::from_pem(rp.signing_key_pem).unwrap(),
         certificate_chain_pem: rp.certificate_chain_pem,
         compact: false,
         csca,
@@ -190,6 +191,49 @@ fn challenge_scanned_receipt_made_and_verified_once() {
         Err(Rejected::Receipt { reason, .. }) => assert_eq!(reason, RejectionReason::Replayed),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn the_signing_key_is_checked_when_made_and_never_printed() {
+    let pem = test_relying_party().signing_key_pem;
+    let key = RpSigningKey::from_pem(pem.clone()).unwrap();
+    let printed = format!("{key:?}");
+    assert_eq!(printed, "RpSigningKey(<redacted>)");
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert!(!printed.contains(&body[..16]));
+    // Not a key: refused at once, with a message that names the problem only.
+    for bad in [
+        String::new(),
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".to_owned(),
+        test_relying_party().certificate_chain_pem,
+    ] {
+        match RpSigningKey::from_pem(bad) {
+            Err(VerifierError::Credentials(m)) => assert!(m.contains("private key"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // A key that is not the certificate's: refused when the verifier is built.
+    let police = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../test-vectors/rp/keys/police.key"
+    ))
+    .unwrap();
+    let rp = test_relying_party();
+    let err = Verifier::new(VerifierConfig {
+        signing_key: RpSigningKey::from_pem(police).unwrap(),
+        certificate_chain_pem: rp.certificate_chain_pem,
+        compact: false,
+        csca: TrustStore::new(),
+        attestation_roots_pem: String::new(),
+        policy: default_policy(),
+        capacity: 1,
+    })
+    .err()
+    .unwrap();
+    assert!(
+        matches!(&err, VerifierError::Credentials(m) if m.contains("does not match")),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -538,7 +582,7 @@ fn verifier_on(shared: &Arc<Shared>) -> Arc<Verifier> {
     csca.add_pem_bundle(virtual_card_trust_anchors_pem());
     Verifier::with_stores(
         VerifierConfig {
-            signing_key_pem: rp.signing_key_pem,
+            signing_key: RpSigningKey::from_pem(rp.signing_key_pem).unwrap(),
             certificate_chain_pem: rp.certificate_chain_pem,
             compact: false,
             csca,
