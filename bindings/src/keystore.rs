@@ -19,7 +19,7 @@ use monid_core::CancelToken;
 use monid_core::keys::{self as core_keys, DevicePublicKey, KeyStore as _};
 use zeroize::Zeroizing;
 
-use crate::error::short;
+use crate::error::{exception_type, short};
 
 /// Options for a new device key (Kotlin `DeviceKeyOptions`). A requirement the store cannot
 /// meet is an error (`HardwareUnavailable`), never a silent downgrade.
@@ -94,7 +94,7 @@ pub enum DeviceKeyError {
     /// The key store threw an exception it does not declare (a bug in the app's store).
     #[error("key store callback failed unexpectedly: {reason}")]
     Unexpected {
-        /// The foreign exception's description, shortened.
+        /// The foreign exception's type name (`exception_type`); never its message.
         reason: String,
     },
 }
@@ -102,7 +102,7 @@ pub enum DeviceKeyError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for DeviceKeyError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         DeviceKeyError::Unexpected {
-            reason: short(&e.reason),
+            reason: exception_type(&e.reason),
         }
     }
 }
@@ -143,7 +143,7 @@ impl From<DeviceKeyError> for core_keys::KeyStoreError {
             DeviceKeyError::Platform { reason } => K::Platform(short(&reason)),
             DeviceKeyError::Unexpected { reason } => K::Platform(format!(
                 "key store callback failed unexpectedly: {}",
-                short(&reason)
+                exception_type(&reason)
             )),
         }
     }
@@ -376,7 +376,14 @@ mod tests {
         );
         match a.sign("k", b"m", &CancelToken::new()) {
             Err(core_keys::KeyStoreError::Platform(m)) => {
-                assert!(m.contains("unexpectedly") && m.contains("boom"), "{m}")
+                assert!(
+                    m.contains("unexpectedly") && m.contains("IllegalState"),
+                    "{m}"
+                );
+                assert!(
+                    !m.contains("boom"),
+                    "the exception's message is dropped: {m}"
+                );
             }
             other => panic!("{other:?}"),
         }

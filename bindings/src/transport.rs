@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::error::{TransportError, short};
+use crate::error::{TransportError, exception_type, short};
 
 /// What the link carries (Kotlin `TransportInfo`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
@@ -102,6 +102,8 @@ impl monid_core::Transport for Adapter {
                 TransportError::Cancelled => T::Cancelled,
                 TransportError::Io { reason } => T::Other(short(&reason)),
                 TransportError::Unexpected { reason } => {
+                    // Also when the app threw `Unexpected` itself: its type name only.
+                    let reason = exception_type(&reason);
                     let msg = format!("transport callback failed unexpectedly: {reason}");
                     self.unexpected = Some(reason);
                     T::Other(msg)

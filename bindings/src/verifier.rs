@@ -17,7 +17,7 @@ use monid_verifier as v;
 use zeroize::Zeroizing;
 
 use crate::challenge::{Assurance, Claim, ClaimRequest, Level};
-use crate::error::short;
+use crate::error::{exception_type, short};
 use crate::receipt::Liveness;
 use crate::trust::TrustStore;
 
@@ -422,7 +422,7 @@ pub enum StoreError {
     /// The store threw an exception it does not declare.
     #[error("store callback failed unexpectedly: {reason}")]
     Unexpected {
-        /// The foreign exception's description, shortened.
+        /// The foreign exception's type name (`exception_type`); never its message.
         reason: String,
     },
 }
@@ -430,7 +430,7 @@ pub enum StoreError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for StoreError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         StoreError::Unexpected {
-            reason: short(&e.reason),
+            reason: exception_type(&e.reason),
         }
     }
 }
@@ -443,7 +443,7 @@ impl From<StoreError> for v::StoreError {
             StoreError::Unavailable { reason } => v::StoreError::Unavailable(short(&reason)),
             StoreError::Unexpected { reason } => v::StoreError::Unavailable(format!(
                 "store callback failed unexpectedly: {}",
-                short(&reason)
+                exception_type(&reason)
             )),
         }
     }

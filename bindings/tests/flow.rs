@@ -360,15 +360,38 @@ fn key_store_failures_are_typed() {
             .unwrap_err(),
         ReceiptError::UserCancelled
     );
+    // An exception the store does not declare, as uniffi hands it over (Kotlin's
+    // stackTraceToString(), whose message holds personal data): its type name only is kept.
+    match attempt(
+        Some(
+            uniffi::UnexpectedUniFFICallbackError::new(
+                "android.security.KeyStoreException: key for ERIKSSON ANNA, doc L898902C3\n\tat x.y(Z.kt:1)",
+            )
+            .into(),
+        ),
+        None,
+    )
+    .0
+    {
+        Err(ReceiptError::KeyStore { reason }) => {
+            assert!(reason.contains("unexpectedly"), "{reason}");
+            assert!(reason.contains("android.security.KeyStoreException"), "{reason}");
+            for leaked in ["ERIKSSON", "L898902C3", "Z.kt"] {
+                assert!(!reason.contains(leaked), "{reason}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same when a store throws `Unexpected` itself with a message.
     match attempt(
         Some(DeviceKeyError::Unexpected {
-            reason: "java.lang.IllegalStateException".into(),
+            reason: "java.lang.IllegalStateException: ERIKSSON".into(),
         }),
         None,
     )
     .0
     {
-        Err(ReceiptError::KeyStore { reason }) => assert!(reason.contains("unexpectedly")),
+        Err(ReceiptError::KeyStore { reason }) => assert!(!reason.contains("ERIKSSON")),
         other => panic!("{other:?}"),
     }
     let cancel = CancellationToken::new();
@@ -565,9 +588,10 @@ impl monid::verifier::ChallengeStore for Shared {
 impl monid::verifier::NonceStore for Shared {
     fn consume(&self, nonce: Vec<u8>, _: u64) -> Result<bool, monid::verifier::StoreError> {
         if self.broken.load(Ordering::SeqCst) {
-            return Err(monid::verifier::StoreError::Unexpected {
-                reason: "redis.clients.jedis.exceptions.JedisConnectionException".into(),
-            });
+            return Err(uniffi::UnexpectedUniFFICallbackError::new(
+                "redis.clients.jedis.exceptions.JedisConnectionException: AUTH s3cr3t-password failed",
+            )
+            .into());
         }
         Ok(self.nonces.lock().unwrap().insert(nonce))
     }
@@ -627,6 +651,8 @@ fn instances_sharing_stores_answer_each_challenge_once() {
         Err(Rejected::Receipt { reason, detail }) => {
             assert_eq!(reason, RejectionReason::Store);
             assert!(detail.contains("unexpectedly"), "{detail}");
+            assert!(detail.contains("JedisConnectionException"), "{detail}");
+            assert!(!detail.contains("s3cr3t"), "{detail}");
         }
         other => panic!("{other:?}"),
     }

@@ -75,9 +75,12 @@ fn an_unexpected_transport_error_is_internal_and_the_read_resumes() {
         sent: AtomicU64::new(0),
         hook: |i| {
             if i == 12 {
-                Err(TransportError::Unexpected {
-                    reason: "java.lang.IllegalStateException: bug".into(),
-                })
+                // What uniffi hands Rust for a Kotlin exception the transport does not declare:
+                // its stackTraceToString(), message (here personal data) included.
+                Err(uniffi::UnexpectedUniFFICallbackError::new(
+                    "java.lang.IllegalStateException: tag 04:A2:19:7C, holder ERIKSSON ANNA\n\tat org.example.Nfc.transceive(Nfc.kt:42)",
+                )
+                .into())
             } else {
                 Ok(())
             }
@@ -88,6 +91,11 @@ fn an_unexpected_transport_error_is_internal_and_the_read_resumes() {
         matches!(&err, MonidError::Internal(m) if m.contains("IllegalStateException")),
         "{err:?}"
     );
+    // The message is safe to log: the exception's type, never its message or stack.
+    let text = err.to_string();
+    for leaked in ["ERIKSSON", "04:A2", "Nfc.kt"] {
+        assert!(!text.contains(leaked), "{text}");
+    }
     card.reconnect();
     assert!(reader.read(Arc::clone(&card).transport(), None).is_ok());
 }
