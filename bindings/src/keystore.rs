@@ -120,6 +120,9 @@ impl From<core_keys::KeyStoreError> for DeviceKeyError {
             K::AuthenticationFailed => DeviceKeyError::AuthenticationFailed,
             K::SealBroken => DeviceKeyError::SealBroken,
             K::Corrupted(w) => DeviceKeyError::Corrupted { reason: w.into() },
+            K::SignatureMismatch => DeviceKeyError::Corrupted {
+                reason: K::SignatureMismatch.to_string(),
+            },
             K::Platform(w) => DeviceKeyError::Platform { reason: short(&w) },
         }
     }
@@ -179,7 +182,8 @@ pub trait DeviceKeyStore: Send + Sync {
 
 /// Adapts a foreign (or Rust) [`DeviceKeyStore`] to the core's `KeyStore`, validating what it
 /// returns: public keys must be P-256 points; the core checks DER signatures when it converts
-/// them.
+/// them and verifies them with the key's public key (`SignatureMismatch`, a `KeyStore` receipt
+/// error, when a store hashes wrongly).
 pub(crate) struct Adapter(pub(crate) Arc<dyn DeviceKeyStore>);
 
 impl Adapter {

@@ -494,6 +494,61 @@ fn the_key_store_is_never_called_with_the_document_locked() {
     );
 }
 
+/// A platform key store that hashes wrongly: it signs SHA-256(message) with ECDSA-SHA-256 (a
+/// second SHA-256, as a store handed a digest it hashes again would), so its signatures are
+/// well-formed DER that does not verify.
+struct WrongDigest(Arc<dyn DeviceKeyStore>);
+
+impl DeviceKeyStore for WrongDigest {
+    fn generate(&self, alias: String, o: DeviceKeyOptions) -> Result<Vec<u8>, DeviceKeyError> {
+        self.0.generate(alias, o)
+    }
+    fn public_key(&self, alias: String) -> Result<Vec<u8>, DeviceKeyError> {
+        self.0.public_key(alias)
+    }
+    fn sign(&self, alias: String, m: Vec<u8>) -> Result<Vec<u8>, DeviceKeyError> {
+        use sha2::Digest;
+        self.0.sign(alias, sha2::Sha256::digest(&m).to_vec())
+    }
+    fn delete(&self, alias: String) -> Result<(), DeviceKeyError> {
+        self.0.delete(alias)
+    }
+    fn attestation(&self, alias: String, c: Vec<u8>) -> Result<Vec<Vec<u8>>, DeviceKeyError> {
+        self.0.attestation(alias, c)
+    }
+}
+
+#[test]
+fn a_signature_that_does_not_verify_is_refused_at_once() {
+    let t = now();
+    let v = verifier();
+    let (scanned, soft, doc) = prepared(&v, t);
+    let store = Arc::new(WrongDigest(soft));
+    let r = create_receipt(
+        scanned,
+        Some(Arc::clone(&doc)),
+        Some(face(900)),
+        Some(vec![1]),
+        None,
+        store.clone(),
+        "d".into(),
+        t,
+        None,
+    );
+    match r {
+        Err(ReceiptError::KeyStore { reason }) => {
+            assert!(reason.contains("does not verify"), "{reason}")
+        }
+        other => panic!("a receipt every relying party refuses: {other:?}"),
+    }
+    match enrol(doc, store, "d".into(), t, None) {
+        Err(ReceiptError::KeyStore { reason }) => {
+            assert!(reason.contains("does not verify"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn device_asserted_claim_rests_on_an_accepted_enrolment() {
     let t = now();

@@ -79,7 +79,8 @@ pub enum ReceiptError {
     /// `ReadOptions::aa_challenge` to [`aa_challenge`]).
     #[error("active authentication was run over another challenge")]
     AaChallengeMismatch,
-    /// The key store refused to sign.
+    /// The key store refused to sign, or returned a signature that is not DER or does not
+    /// verify with the device key ([`KeyStoreError::SignatureMismatch`]).
     #[error("key store: {0}")]
     KeyStore(KeyStoreError),
     /// A bug or a failing dependency.
@@ -512,7 +513,10 @@ impl core::fmt::Debug for PreparedReceipt {
 
 impl PreparedReceipt {
     /// Signs the payload with the key under `alias` (COSE_Sign1, ES256, the key store's DER
-    /// signature converted to raw r||s). Returns the signed receipt bytes.
+    /// signature converted to raw r||s) and checks the signature with the device key the
+    /// payload names, as any verifier will: a store that hashes wrongly or signs with another
+    /// key fails with [`KeyStoreError::SignatureMismatch`] instead of yielding a receipt every
+    /// relying party refuses. Returns the signed receipt bytes.
     pub fn sign(
         &self,
         keys: &dyn KeyStore,
@@ -523,9 +527,12 @@ impl PreparedReceipt {
             let der = keys
                 .sign(alias, tbs, cancel)
                 .map_err(ReceiptError::KeyStore)?;
-            cose::ecdsa_der_to_raw(&der).map_err(|_| {
+            let raw = cose::ecdsa_der_to_raw(&der).map_err(|_| {
                 ReceiptError::KeyStore(KeyStoreError::Corrupted("signature is not DER ECDSA"))
-            })
+            })?;
+            cose::verify_es256_raw(self.device_key.as_bytes(), tbs, &raw)
+                .map_err(|_| ReceiptError::KeyStore(KeyStoreError::SignatureMismatch))?;
+            Ok::<_, ReceiptError>(raw)
         })?;
         Ok(Zeroizing::new(signed))
     }
