@@ -256,3 +256,44 @@ fn only_the_failure_that_ends_the_read_decides_its_kind() {
     assert!(t.thrown.load(Ordering::SeqCst));
     assert!(matches!(err, MonidError::TagLost(_)), "{err:?}");
 }
+
+/// True for a READ BINARY sent under secure messaging in extended form.
+fn protected_extended_read(apdu: &[u8]) -> bool {
+    apdu.len() >= 7 && apdu[0] == 0x0C && apdu[4] == 0 && matches!(apdu[1], 0xB0 | 0xB1)
+}
+
+/// A link that fails (a declared I/O error) on the first protected extended READ BINARY, as
+/// some phones carry extended APDUs badly, then works.
+struct FailsOneExtendedRead {
+    card: Arc<VirtualCard>,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl NfcTransport for FailsOneExtendedRead {
+    fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        if protected_extended_read(&apdu) && !self.failed.swap(true, Ordering::SeqCst) {
+            return Err(TransportError::Io {
+                reason: "transceive failed".into(),
+            });
+        }
+        self.card.process(apdu)
+    }
+    fn info(&self) -> Result<TransportInfo, TransportError> {
+        Ok(self.card.info())
+    }
+}
+
+#[test]
+fn after_a_link_failure_the_read_steps_down_under_a_new_session() {
+    let card = VirtualCard::cnie();
+    let t = Arc::new(FailsOneExtendedRead {
+        card: Arc::clone(&card),
+        failed: std::sync::atomic::AtomicBool::new(false),
+    });
+    let doc = reader_for(&card).read(t.clone(), None).unwrap();
+    assert!(t.failed.load(Ordering::SeqCst));
+    assert!(!doc.link().extended_length, "stepped down to short reads");
+    // The secure-messaging session died with the failed exchange: access control ran again
+    // before the next command instead of that command going out in plain.
+    assert_eq!(doc.stats().access_control_runs, 2);
+}

@@ -253,7 +253,15 @@ impl<'a> Channel<'a> {
     ) -> Result<()> {
         let is_pin = key.kind() == AccessKeyKind::Pin;
         let (state, command) = Pace::new(params, key).mse_set_at();
-        let r = self.transmit_plain(&command)?;
+        let mut r = self.transmit_plain(&command)?;
+        if matches!(
+            r.sw.status(),
+            Status::SmObjectsMissing | Status::SmObjectsIncorrect
+        ) {
+            // The chip still had a session we lost track of (re-establishment after a failed
+            // exchange); this plain command ended it, as with BAC's GET CHALLENGE.
+            r = self.transmit_plain(&command)?;
+        }
         let (state, command, status) = match state.on_set_at(&r) {
             Err(Error::AccessDenied(_)) if is_pin => return Err(Error::PinBlocked),
             // 6A88: this chip does not take this kind of password (e.g. the MRZ on a CAN-only
@@ -429,8 +437,13 @@ impl<'a> Channel<'a> {
         let raw = match self.transport.transceive(&bytes) {
             Ok(raw) => raw,
             Err(e) => {
-                // The link is gone: whatever session existed is lost with it.
-                self.sm = None;
+                // Whatever session existed is lost with the exchange (the chip may or may not
+                // have counted the command). A caller that goes on over this link (the file
+                // reader stepping down after a refused extended read) must re-run access
+                // control, never send the next command in plain.
+                if self.sm.take().is_some() {
+                    self.resync_needed = true;
+                }
                 self.trace.apdu(&trace);
                 return Err(Error::Transport(e));
             }
