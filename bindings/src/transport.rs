@@ -15,12 +15,14 @@ use crate::error::{TransportError, exception_type, short};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct TransportInfo {
     /// The longest command APDU the link carries, in bytes (Android: `IsoDep.maxTransceiveLength`).
+    /// The core never sends a longer one.
     pub max_command_length: u32,
     /// The longest response APDU the link carries, in bytes (status word included).
     pub max_response_length: u32,
     /// True when the link carries extended-length APDUs (Android:
     /// `IsoDep.isExtendedLengthApduSupported`). The chip must support them too; the reader
-    /// learns that from EF.ATR/INFO and by trying.
+    /// learns that from EF.ATR/INFO and by trying. When false, no extended APDU is ever sent: a
+    /// document that needs one (PACE with a 2048-bit DH key) fails with `UnsupportedDocument`.
     pub extended_length: bool,
 }
 
