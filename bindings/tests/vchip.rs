@@ -297,3 +297,40 @@ fn after_a_link_failure_the_read_steps_down_under_a_new_session() {
     // before the next command instead of that command going out in plain.
     assert_eq!(doc.stats().access_control_runs, 2);
 }
+
+/// A platform transport that answers every protected extended READ BINARY with 70 000 bytes
+/// (more than any response the core asks for) instead of the chip's answer.
+struct Oversized {
+    card: Arc<VirtualCard>,
+    oversized: AtomicU64,
+}
+
+impl NfcTransport for Oversized {
+    fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        if protected_extended_read(&apdu) {
+            self.oversized.fetch_add(1, Ordering::SeqCst);
+            let mut junk = vec![0x87; 70_000];
+            junk.extend_from_slice(&[0x90, 0x00]);
+            return Ok(junk);
+        }
+        self.card.process(apdu)
+    }
+    fn info(&self) -> Result<TransportInfo, TransportError> {
+        Ok(self.card.info())
+    }
+}
+
+#[test]
+fn an_oversized_response_is_refused_and_the_read_steps_down() {
+    let card = VirtualCard::cnie();
+    let t = Arc::new(Oversized {
+        card: Arc::clone(&card),
+        oversized: AtomicU64::new(0),
+    });
+    let doc = reader_for(&card).read(t.clone(), None).unwrap();
+    // Refused as too long (not parsed as a broken secure-messaging answer): the file reader
+    // stepped down to short reads at once.
+    assert_eq!(t.oversized.load(Ordering::SeqCst), 1);
+    assert!(!doc.link().extended_length);
+    assert_eq!(doc.summary().issuing_state.unwrap().value(), "UTO");
+}
