@@ -399,7 +399,9 @@ impl Document {
         }
     }
 
-    /// Runs `f` on the core document (for receipts and consent screens).
+    /// Runs `f` on the core document (for receipts and consent screens) under the document's
+    /// lock: `f` must not call the platform (a key store's `sign` may wait for the UI thread,
+    /// which may be waiting for this lock).
     pub(crate) fn with_core<R>(&self, f: impl FnOnce(&core_doc::Document) -> R) -> R {
         f(&self.lock())
     }

@@ -6,7 +6,8 @@
 //! access key, MRZ, name or file content). It also owns the small error types of the foreign
 //! traits ([`TransportError`], [`ListenerError`]), each with a conversion from
 //! `UnexpectedUniFFICallbackError`, so that a callback throwing anything at all never panics in
-//! Rust. It must not hold protocol logic.
+//! Rust, and what of such a failure may be kept ([`exception_type`]: the exception's type name,
+//! never its message). It must not hold protocol logic.
 
 /// What a caller can act on; mirrors `monid_core::ErrorKind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -129,6 +130,29 @@ pub(crate) fn short(text: &str) -> String {
     format!("{}...", text.get(..end).unwrap_or(""))
 }
 
+/// What may be kept of a callback's undeclared failure: the exception's type name only.
+///
+/// uniffi hands Rust the platform's text: Kotlin's `stackTraceToString()`
+/// (`"java.lang.IllegalStateException: <message>\n\tat ..."`), Swift's `String(describing:)`
+/// (`"KeyStoreBug(<fields>)"`). The message, fields and stack may hold a tag UID, a name or APDU
+/// bytes, and the result goes into messages that are safe to log, so only the leading run of
+/// ASCII letters, digits, `_`, `$` and `.` is kept (it stops at the first `:`, space, `(` or
+/// anything else), at most 80 bytes; `"unknown"` when nothing is left.
+pub fn exception_type(text: &str) -> String {
+    const MAX: usize = 80;
+    let name: String = text
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'))
+        .take(MAX)
+        .collect();
+    if name.is_empty() {
+        "unknown".to_owned()
+    } else {
+        name
+    }
+}
+
 /// What an `NfcTransport` may throw (Kotlin `TransportException`, Swift `TransportError`).
 /// Any other exception thrown by the transport arrives as [`TransportError::Unexpected`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -151,7 +175,7 @@ pub enum TransportError {
     /// The transport threw an exception it does not declare (a bug in the app's transport).
     #[error("transport callback failed unexpectedly: {reason}")]
     Unexpected {
-        /// The foreign exception's description, shortened.
+        /// The foreign exception's type name ([`exception_type`]); never its message.
         reason: String,
     },
 }
@@ -159,7 +183,7 @@ pub enum TransportError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         TransportError::Unexpected {
-            reason: short(&e.reason),
+            reason: exception_type(&e.reason),
         }
     }
 }
@@ -179,7 +203,42 @@ pub enum ListenerError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for ListenerError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         ListenerError::Failed {
-            reason: short(&e.reason),
+            reason: exception_type(&e.reason),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exception_type_is_kept() {
+        let kotlin = "java.lang.IllegalStateException: tag 04:A2:19:7C for ERIKSSON ANNA\n\tat org.example.Nfc.transceive(Nfc.kt:42)";
+        assert_eq!(exception_type(kotlin), "java.lang.IllegalStateException");
+        assert_eq!(
+            exception_type("org.example.Outer$Inner\n\tat x"),
+            "org.example.Outer$Inner"
+        );
+        assert_eq!(
+            exception_type("KeyStoreBug(uid: \"04A2197C\")"),
+            "KeyStoreBug"
+        );
+        assert_eq!(
+            exception_type("Error Domain=NSCocoaErrorDomain Code=4"),
+            "Error"
+        );
+        assert_eq!(exception_type(""), "unknown");
+        assert_eq!(exception_type(": ERIKSSON"), "unknown");
+        assert_eq!(exception_type("Ünïcode: x"), "unknown");
+        assert_eq!(exception_type(&"a".repeat(500)).len(), 80);
+        let e: TransportError = uniffi::UnexpectedUniFFICallbackError::new(kotlin).into();
+        let text = e.to_string();
+        assert!(
+            !text.contains("ERIKSSON") && !text.contains("04:A2"),
+            "{text}"
+        );
+        let l: ListenerError = uniffi::UnexpectedUniFFICallbackError::new(kotlin).into();
+        assert!(!l.to_string().contains("ERIKSSON"));
     }
 }

@@ -19,7 +19,7 @@ use monid_core::CancelToken;
 use monid_core::keys::{self as core_keys, DevicePublicKey, KeyStore as _};
 use zeroize::Zeroizing;
 
-use crate::error::short;
+use crate::error::{exception_type, short};
 
 /// Options for a new device key (Kotlin `DeviceKeyOptions`). A requirement the store cannot
 /// meet is an error (`HardwareUnavailable`), never a silent downgrade.
@@ -94,7 +94,7 @@ pub enum DeviceKeyError {
     /// The key store threw an exception it does not declare (a bug in the app's store).
     #[error("key store callback failed unexpectedly: {reason}")]
     Unexpected {
-        /// The foreign exception's description, shortened.
+        /// The foreign exception's type name (`exception_type`); never its message.
         reason: String,
     },
 }
@@ -102,7 +102,7 @@ pub enum DeviceKeyError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for DeviceKeyError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         DeviceKeyError::Unexpected {
-            reason: short(&e.reason),
+            reason: exception_type(&e.reason),
         }
     }
 }
@@ -120,6 +120,9 @@ impl From<core_keys::KeyStoreError> for DeviceKeyError {
             K::AuthenticationFailed => DeviceKeyError::AuthenticationFailed,
             K::SealBroken => DeviceKeyError::SealBroken,
             K::Corrupted(w) => DeviceKeyError::Corrupted { reason: w.into() },
+            K::SignatureMismatch => DeviceKeyError::Corrupted {
+                reason: K::SignatureMismatch.to_string(),
+            },
             K::Platform(w) => DeviceKeyError::Platform { reason: short(&w) },
         }
     }
@@ -143,7 +146,7 @@ impl From<DeviceKeyError> for core_keys::KeyStoreError {
             DeviceKeyError::Platform { reason } => K::Platform(short(&reason)),
             DeviceKeyError::Unexpected { reason } => K::Platform(format!(
                 "key store callback failed unexpectedly: {}",
-                short(&reason)
+                exception_type(&reason)
             )),
         }
     }
@@ -179,7 +182,8 @@ pub trait DeviceKeyStore: Send + Sync {
 
 /// Adapts a foreign (or Rust) [`DeviceKeyStore`] to the core's `KeyStore`, validating what it
 /// returns: public keys must be P-256 points; the core checks DER signatures when it converts
-/// them.
+/// them and verifies them with the key's public key (`SignatureMismatch`, a `KeyStore` receipt
+/// error, when a store hashes wrongly).
 pub(crate) struct Adapter(pub(crate) Arc<dyn DeviceKeyStore>);
 
 impl Adapter {
@@ -376,7 +380,14 @@ mod tests {
         );
         match a.sign("k", b"m", &CancelToken::new()) {
             Err(core_keys::KeyStoreError::Platform(m)) => {
-                assert!(m.contains("unexpectedly") && m.contains("boom"), "{m}")
+                assert!(
+                    m.contains("unexpectedly") && m.contains("IllegalState"),
+                    "{m}"
+                );
+                assert!(
+                    !m.contains("boom"),
+                    "the exception's message is dropped: {m}"
+                );
             }
             other => panic!("{other:?}"),
         }

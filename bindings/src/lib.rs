@@ -20,7 +20,7 @@
 //!  receipt    createReceipt (face-match binding, signing through a DeviceKeyStore, sealing),
 //!             FaceMatch, enrol / Enrolment, ReceiptError
 //!  verifier   Verifier (feature `verifier`: the relying party: issue challenges, verify
-//!             receipts, accept enrolments; in-memory stores), Rejected
+//!             receipts, accept enrolments; in-memory or shared stores), RpSigningKey, Rejected
 //!  vchip      VirtualCard (feature `vchip`, tests only)
 //! ```
 //!

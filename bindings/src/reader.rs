@@ -358,8 +358,8 @@ impl DocumentReader {
                 self.listener_failures.load(Ordering::Relaxed),
             ))),
             Err(e) => match link.unexpected.take() {
-                // The app's transport threw something undeclared: a bug on its side, not a
-                // lost tag (the core sees it as a link failure).
+                // The app's transport threw something undeclared from the last `transceive`:
+                // a bug on its side, not a lost tag (the core sees it as a link failure).
                 Some(reason) if e.kind() != monid_core::ErrorKind::Cancelled => {
                     Err(MonidError::Internal(format!(
                         "transport callback failed unexpectedly: {reason}"

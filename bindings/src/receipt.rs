@@ -9,10 +9,13 @@
 //!
 //! Threading: [`create_receipt`] and [`enrol`] call the key store's `sign`, which may show a
 //! biometric prompt and block: call them on a worker thread (the Kotlin and Swift shells do).
+//! They build everything that needs the [`Document`] under its lock and release it before any
+//! key-store call, so the UI thread can use the document while the prompt is up.
 
 use std::sync::Arc;
 
 use monid_core::enrolment as core_enrol;
+use monid_core::keys::KeyStore as _;
 use monid_core::receipt as core_receipt;
 use zeroize::Zeroizing;
 
@@ -234,7 +237,21 @@ pub fn create_receipt(
     let keys = Adapter(key_store);
     let token = cancel.map(|c| c.token()).unwrap_or_default();
     let scanned = &challenge.inner;
-    let build = |doc: Option<&monid_core::document::Document>| {
+    let face = match face_match {
+        Some(f) => {
+            let f: core_receipt::FaceMatchResult = f.into();
+            f.validate()
+                .map_err(|w| ReceiptError::InvalidInput { reason: w.into() })?;
+            Some(f)
+        }
+        None => None,
+    };
+    // The key store is only called while the document is NOT locked: its `sign` may wait for a
+    // biometric prompt on the UI thread, which may meanwhile call `Document.summary()`.
+    let device_key = keys
+        .public_key(&alias)
+        .map_err(core_receipt::ReceiptError::KeyStore)?;
+    let prepare = |doc: Option<&monid_core::document::Document>| {
         let mut b = core_receipt::ReceiptBuilder::new(
             core_receipt::ChallengeInput::from(scanned),
             now_unix_seconds,
@@ -242,22 +259,19 @@ pub fn create_receipt(
         if let Some(d) = doc {
             b = b.document(d);
         }
-        if let Some(f) = face_match.clone() {
-            let f: core_receipt::FaceMatchResult = f.into();
-            f.validate()
-                .map_err(|w| ReceiptError::InvalidInput { reason: w.into() })?;
+        if let Some(f) = face {
             b = b.face(f, &live_capture);
         }
         if let Some(e) = &enrolment {
             b = b.enrolled(&e.inner);
         }
-        b.seal(&keys, &alias, &token, &mut monid_core::rand::SystemRandom)
-            .map_err(ReceiptError::from)
+        b.prepare(device_key)
     };
-    let envelope = match &document {
-        Some(d) => d.with_core(|doc| build(Some(doc)))?,
-        None => build(None)?,
+    let prepared = match &document {
+        Some(d) => d.with_core(|doc| prepare(Some(doc)))?,
+        None => prepare(None)?,
     };
+    let envelope = prepared.seal(&keys, &alias, &token, &mut monid_core::rand::SystemRandom)?;
     Ok(SealedReceipt {
         envelope_qr_text: (envelope.len() <= MAX_QR_ENVELOPE)
             .then(|| core_receipt::envelope_qr_text(&envelope)),
@@ -300,8 +314,31 @@ pub fn enrol(
         .ok_or(ReceiptError::InvalidInput {
             reason: "clock outside 2019-2040".into(),
         })?;
-    let signed = document
-        .with_core(|doc| core_enrol::enrol(doc, &keys, &alias, today, now_unix_seconds, &token))?;
+    // `core_enrol::enrol` in steps, so that the key store is only called while the document
+    // is NOT locked (see `create_receipt`).
+    let challenge = document
+        .with_core(|doc| {
+            doc.raw
+                .file(monid_core::lds::FileId::Sod)
+                .map(core_enrol::attestation_challenge)
+        })
+        .ok_or(core_enrol::EnrolmentError::MissingInput("EF.SOD"))?;
+    let device_key = keys
+        .public_key(&alias)
+        .map_err(core_enrol::EnrolmentError::from)?;
+    let attestation = keys
+        .attestation(&alias, &challenge)
+        .map_err(core_enrol::EnrolmentError::from)?;
+    let record = document.with_core(|doc| {
+        core_enrol::EnrolmentRecord::from_document(
+            doc,
+            today,
+            now_unix_seconds,
+            device_key,
+            attestation,
+        )
+    })?;
+    let signed = record.sign(&keys, &alias, &token)?;
     let inner = core_enrol::parse_and_verify(signed.as_bytes())?;
     Ok(Arc::new(Enrolment { inner }))
 }

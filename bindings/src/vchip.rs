@@ -1,5 +1,5 @@
-//! The virtual chip, exported for the platform tests (cargo feature `vchip`, on by default for
-//! the test build; an app's release build turns it off).
+//! The virtual chip, exported for the platform tests (cargo feature `vchip`, off by default: the
+//! test builds ask for it, so an app's build never ships it).
 //!
 //! This module owns [`VirtualCard`], a thread-safe wrapper around `monid_vchip::VirtualChip`
 //! with the invented CNIE-like TD1 card (PACE-CAN) or the TD3 passport (BAC). A Kotlin or Swift

@@ -2,7 +2,9 @@
 //! receipts, for a JVM or Swift server (or a test) that would rather not run Rust directly.
 //!
 //! This module owns the conversion of `monid_verifier`'s configuration, results and rejections
-//! into uniffi records and errors, and the foreign traits [`ChallengeStore`] and [`NonceStore`]
+//! into uniffi records and errors, the relying party's signing key [`RpSigningKey`] (an object,
+//! not a record field, so that no `toString()` / `description` ever prints it), and the foreign
+//! traits [`ChallengeStore`] and [`NonceStore`]
 //! through which a portal running several instances shares pending challenges and used nonces
 //! (e.g. Redis: `SET nonce NX PX ttl` is [`NonceStore::consume`]). Every check is
 //! `monid_verifier::Verifier`'s; enrolments stay in memory. It holds no clock: callers pass
@@ -12,9 +14,10 @@ use std::sync::Arc;
 
 use monid_core::receipt::ClaimValue;
 use monid_verifier as v;
+use zeroize::Zeroizing;
 
 use crate::challenge::{Assurance, Claim, ClaimRequest, Level};
-use crate::error::short;
+use crate::error::{exception_type, short};
 use crate::receipt::Liveness;
 use crate::trust::TrustStore;
 
@@ -349,11 +352,41 @@ impl std::fmt::Debug for VerifiedReceipt {
     }
 }
 
+/// The relying party's P-256 signing key (Kotlin `RpSigningKey.fromPem(pem)`, Swift
+/// `RpSigningKey.fromPem(pem:)`): parsed and checked when made, kept in Rust (zeroized when
+/// released: `close()` in Kotlin, deinit in Swift). Its `toString()` / `description` is
+/// redacted, so a `VerifierConfig` can be printed.
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct RpSigningKey {
+    scalar: Zeroizing<[u8; 32]>,
+}
+
+impl std::fmt::Debug for RpSigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RpSigningKey(<redacted>)")
+    }
+}
+
+#[uniffi::export]
+impl RpSigningKey {
+    /// Parses a P-256 private key from PEM (`PRIVATE KEY` PKCS #8 or `EC PRIVATE KEY` SEC1).
+    /// `Credentials` when it is not one (the message names what is wrong, never key bytes).
+    /// The Rust copy of `pem` is wiped; the platform's string is the caller's to drop.
+    #[uniffi::constructor]
+    pub fn from_pem(pem: String) -> Result<Arc<Self>, VerifierError> {
+        let pem = Zeroizing::new(pem);
+        let scalar = monid_core::challenge::rp_private_key_from_pem(pem.as_bytes())
+            .map_err(|e| VerifierError::Credentials(e.to_string()))?;
+        Ok(Arc::new(RpSigningKey { scalar }))
+    }
+}
+
 /// What the verifier is built from.
 #[derive(Clone, uniffi::Record)]
 pub struct VerifierConfig {
-    /// The relying party's P-256 signing key (PEM: PKCS #8 or SEC1).
-    pub signing_key_pem: String,
+    /// The relying party's P-256 signing key.
+    pub signing_key: Arc<RpSigningKey>,
     /// Its certificate chain, leaf first (PEM); the leaf's commonName is the rp_id.
     pub certificate_chain_pem: String,
     /// Issue compact challenges (certificate by SHA-256 thumbprint; the app must have it in
@@ -389,7 +422,7 @@ pub enum StoreError {
     /// The store threw an exception it does not declare.
     #[error("store callback failed unexpectedly: {reason}")]
     Unexpected {
-        /// The foreign exception's description, shortened.
+        /// The foreign exception's type name (`exception_type`); never its message.
         reason: String,
     },
 }
@@ -397,7 +430,7 @@ pub enum StoreError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for StoreError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         StoreError::Unexpected {
-            reason: short(&e.reason),
+            reason: exception_type(&e.reason),
         }
     }
 }
@@ -410,7 +443,7 @@ impl From<StoreError> for v::StoreError {
             StoreError::Unavailable { reason } => v::StoreError::Unavailable(short(&reason)),
             StoreError::Unexpected { reason } => v::StoreError::Unavailable(format!(
                 "store callback failed unexpectedly: {}",
-                short(&reason)
+                exception_type(&reason)
             )),
         }
     }
@@ -530,8 +563,8 @@ impl Verifier {
         challenges: Option<Arc<dyn ChallengeStore>>,
         nonces: Option<Arc<dyn NonceStore>>,
     ) -> Result<Arc<Self>, VerifierError> {
-        let signer = monid_core::challenge::RpSigner::from_pem(
-            config.signing_key_pem.as_bytes(),
+        let signer = monid_core::challenge::RpSigner::with_chain_pem(
+            config.signing_key.scalar.as_slice(),
             config.certificate_chain_pem.as_bytes(),
         )
         .map_err(|e| VerifierError::Credentials(e.to_string()))?;

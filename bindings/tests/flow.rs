@@ -2,7 +2,6 @@
 //! their languages): the verifier issues a challenge, the phone scans it, reads the virtual
 //! CNIE with the derived AA challenge, binds a face match, signs with a key store and seals;
 //! the verifier accepts it once. Plus the error paths a platform sees.
-#![cfg(all(feature = "vchip", feature = "verifier"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,7 +20,8 @@ use monid::keystore::{DeviceKeyError, DeviceKeyOptions, DeviceKeyStore, Software
 use monid::receipt::{FaceMatch, Liveness, ReceiptError, create_receipt, enrol};
 use monid::vchip::{VirtualCard, test_relying_party, virtual_card_trust_anchors_pem};
 use monid::verifier::{
-    ChallengeSpec, Rejected, RejectionReason, Verifier, VerifierConfig, default_policy,
+    ChallengeSpec, Rejected, RejectionReason, RpSigningKey, Verifier, VerifierConfig,
+    VerifierError, default_policy,
 };
 use monid::{AccessKey, CancellationToken, DocumentReader, TrustStore, default_read_options};
 
@@ -37,7 +37,7 @@ fn verifier() -> Arc<Verifier> {
     let csca = TrustStore::new();
     csca.add_pem_bundle(virtual_card_trust_anchors_pem());
     Verifier::new(VerifierConfig {
-        signing_key_pem: rp.signing_key_pem,
+        signing_key: RpSigningKey::from_pem(rp.signing_key_pem).unwrap(),
         certificate_chain_pem: rp.certificate_chain_pem,
         compact: false,
         csca,
@@ -194,6 +194,49 @@ fn challenge_scanned_receipt_made_and_verified_once() {
 }
 
 #[test]
+fn the_signing_key_is_checked_when_made_and_never_printed() {
+    let pem = test_relying_party().signing_key_pem;
+    let key = RpSigningKey::from_pem(pem.clone()).unwrap();
+    let printed = format!("{key:?}");
+    assert_eq!(printed, "RpSigningKey(<redacted>)");
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert!(!printed.contains(&body[..16]));
+    // Not a key: refused at once, with a message that names the problem only.
+    for bad in [
+        String::new(),
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".to_owned(),
+        test_relying_party().certificate_chain_pem,
+    ] {
+        match RpSigningKey::from_pem(bad) {
+            Err(VerifierError::Credentials(m)) => assert!(m.contains("private key"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // A key that is not the certificate's: refused when the verifier is built.
+    let police = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../test-vectors/rp/keys/police.key"
+    ))
+    .unwrap();
+    let rp = test_relying_party();
+    let err = Verifier::new(VerifierConfig {
+        signing_key: RpSigningKey::from_pem(police).unwrap(),
+        certificate_chain_pem: rp.certificate_chain_pem,
+        compact: false,
+        csca: TrustStore::new(),
+        attestation_roots_pem: String::new(),
+        policy: default_policy(),
+        capacity: 1,
+    })
+    .err()
+    .unwrap();
+    assert!(
+        matches!(&err, VerifierError::Credentials(m) if m.contains("does not match")),
+        "{err:?}"
+    );
+}
+
+#[test]
 fn low_face_score_is_refused_by_policy() {
     let t = now();
     let v = verifier();
@@ -317,15 +360,38 @@ fn key_store_failures_are_typed() {
             .unwrap_err(),
         ReceiptError::UserCancelled
     );
+    // An exception the store does not declare, as uniffi hands it over (Kotlin's
+    // stackTraceToString(), whose message holds personal data): its type name only is kept.
+    match attempt(
+        Some(
+            uniffi::UnexpectedUniFFICallbackError::new(
+                "android.security.KeyStoreException: key for ERIKSSON ANNA, doc L898902C3\n\tat x.y(Z.kt:1)",
+            )
+            .into(),
+        ),
+        None,
+    )
+    .0
+    {
+        Err(ReceiptError::KeyStore { reason }) => {
+            assert!(reason.contains("unexpectedly"), "{reason}");
+            assert!(reason.contains("android.security.KeyStoreException"), "{reason}");
+            for leaked in ["ERIKSSON", "L898902C3", "Z.kt"] {
+                assert!(!reason.contains(leaked), "{reason}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same when a store throws `Unexpected` itself with a message.
     match attempt(
         Some(DeviceKeyError::Unexpected {
-            reason: "java.lang.IllegalStateException".into(),
+            reason: "java.lang.IllegalStateException: ERIKSSON".into(),
         }),
         None,
     )
     .0
     {
-        Err(ReceiptError::KeyStore { reason }) => assert!(reason.contains("unexpectedly")),
+        Err(ReceiptError::KeyStore { reason }) => assert!(!reason.contains("ERIKSSON")),
         other => panic!("{other:?}"),
     }
     let cancel = CancellationToken::new();
@@ -339,6 +405,148 @@ fn key_store_failures_are_typed() {
     // Missing inputs are named.
     let r = create_receipt(scanned, None, None, None, None, soft, "d".into(), t, None);
     assert!(matches!(r, Err(ReceiptError::MissingInput { .. })), "{r:?}");
+}
+
+/// A key store whose every call does what an Android app's UI thread may do while the store
+/// shows its BiometricPrompt: use the document (from another thread) and wait for it. The wait
+/// is bounded, so a key store called under the document's lock fails the call (and the test)
+/// instead of hanging.
+struct UiUsesDocument {
+    inner: Arc<dyn DeviceKeyStore>,
+    doc: Arc<monid::Document>,
+    calls: std::sync::Mutex<Vec<&'static str>>,
+}
+
+impl UiUsesDocument {
+    fn ui_thread_uses_the_document(&self, during: &'static str) -> Result<(), DeviceKeyError> {
+        self.calls.lock().unwrap().push(during);
+        let doc = Arc::clone(&self.doc);
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let summary = doc.summary();
+            let _ = (
+                summary.surname,
+                doc.stats(),
+                doc.chip_evidence(),
+                doc.files(),
+            );
+            let _ = done.send(());
+        });
+        finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .map_err(|_| DeviceKeyError::Platform {
+                reason: format!("the UI thread stayed blocked on the document during {during}"),
+            })
+    }
+}
+
+impl DeviceKeyStore for UiUsesDocument {
+    fn generate(&self, alias: String, o: DeviceKeyOptions) -> Result<Vec<u8>, DeviceKeyError> {
+        self.inner.generate(alias, o)
+    }
+    fn public_key(&self, alias: String) -> Result<Vec<u8>, DeviceKeyError> {
+        self.ui_thread_uses_the_document("public_key")?;
+        self.inner.public_key(alias)
+    }
+    fn sign(&self, alias: String, m: Vec<u8>) -> Result<Vec<u8>, DeviceKeyError> {
+        self.ui_thread_uses_the_document("sign")?;
+        self.inner.sign(alias, m)
+    }
+    fn delete(&self, alias: String) -> Result<(), DeviceKeyError> {
+        self.inner.delete(alias)
+    }
+    fn attestation(&self, alias: String, c: Vec<u8>) -> Result<Vec<Vec<u8>>, DeviceKeyError> {
+        self.ui_thread_uses_the_document("attestation")?;
+        self.inner.attestation(alias, c)
+    }
+}
+
+#[test]
+fn the_key_store_is_never_called_with_the_document_locked() {
+    let t = now();
+    let v = verifier();
+    let (scanned, soft, doc) = prepared(&v, t);
+    let store = Arc::new(UiUsesDocument {
+        inner: soft,
+        doc: Arc::clone(&doc),
+        calls: std::sync::Mutex::new(Vec::new()),
+    });
+    let sealed = create_receipt(
+        scanned,
+        Some(Arc::clone(&doc)),
+        Some(face(900)),
+        Some(vec![5]),
+        None,
+        store.clone(),
+        "d".into(),
+        t,
+        None,
+    )
+    .unwrap();
+    v.verify(sealed.envelope, t).unwrap();
+    assert!(store.calls.lock().unwrap().contains(&"sign"));
+    // Enrolment calls public_key, attestation and sign: none under the lock either.
+    store.calls.lock().unwrap().clear();
+    enrol(Arc::clone(&doc), store.clone(), "d".into(), t, None).unwrap();
+    assert_eq!(
+        *store.calls.lock().unwrap(),
+        ["public_key", "attestation", "public_key", "sign"]
+    );
+}
+
+/// A platform key store that hashes wrongly: it signs SHA-256(message) with ECDSA-SHA-256 (a
+/// second SHA-256, as a store handed a digest it hashes again would), so its signatures are
+/// well-formed DER that does not verify.
+struct WrongDigest(Arc<dyn DeviceKeyStore>);
+
+impl DeviceKeyStore for WrongDigest {
+    fn generate(&self, alias: String, o: DeviceKeyOptions) -> Result<Vec<u8>, DeviceKeyError> {
+        self.0.generate(alias, o)
+    }
+    fn public_key(&self, alias: String) -> Result<Vec<u8>, DeviceKeyError> {
+        self.0.public_key(alias)
+    }
+    fn sign(&self, alias: String, m: Vec<u8>) -> Result<Vec<u8>, DeviceKeyError> {
+        use sha2::Digest;
+        self.0.sign(alias, sha2::Sha256::digest(&m).to_vec())
+    }
+    fn delete(&self, alias: String) -> Result<(), DeviceKeyError> {
+        self.0.delete(alias)
+    }
+    fn attestation(&self, alias: String, c: Vec<u8>) -> Result<Vec<Vec<u8>>, DeviceKeyError> {
+        self.0.attestation(alias, c)
+    }
+}
+
+#[test]
+fn a_signature_that_does_not_verify_is_refused_at_once() {
+    let t = now();
+    let v = verifier();
+    let (scanned, soft, doc) = prepared(&v, t);
+    let store = Arc::new(WrongDigest(soft));
+    let r = create_receipt(
+        scanned,
+        Some(Arc::clone(&doc)),
+        Some(face(900)),
+        Some(vec![1]),
+        None,
+        store.clone(),
+        "d".into(),
+        t,
+        None,
+    );
+    match r {
+        Err(ReceiptError::KeyStore { reason }) => {
+            assert!(reason.contains("does not verify"), "{reason}")
+        }
+        other => panic!("a receipt every relying party refuses: {other:?}"),
+    }
+    match enrol(doc, store, "d".into(), t, None) {
+        Err(ReceiptError::KeyStore { reason }) => {
+            assert!(reason.contains("does not verify"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -435,9 +643,10 @@ impl monid::verifier::ChallengeStore for Shared {
 impl monid::verifier::NonceStore for Shared {
     fn consume(&self, nonce: Vec<u8>, _: u64) -> Result<bool, monid::verifier::StoreError> {
         if self.broken.load(Ordering::SeqCst) {
-            return Err(monid::verifier::StoreError::Unexpected {
-                reason: "redis.clients.jedis.exceptions.JedisConnectionException".into(),
-            });
+            return Err(uniffi::UnexpectedUniFFICallbackError::new(
+                "redis.clients.jedis.exceptions.JedisConnectionException: AUTH s3cr3t-password failed",
+            )
+            .into());
         }
         Ok(self.nonces.lock().unwrap().insert(nonce))
     }
@@ -452,7 +661,7 @@ fn verifier_on(shared: &Arc<Shared>) -> Arc<Verifier> {
     csca.add_pem_bundle(virtual_card_trust_anchors_pem());
     Verifier::with_stores(
         VerifierConfig {
-            signing_key_pem: rp.signing_key_pem,
+            signing_key: RpSigningKey::from_pem(rp.signing_key_pem).unwrap(),
             certificate_chain_pem: rp.certificate_chain_pem,
             compact: false,
             csca,
@@ -497,6 +706,8 @@ fn instances_sharing_stores_answer_each_challenge_once() {
         Err(Rejected::Receipt { reason, detail }) => {
             assert_eq!(reason, RejectionReason::Store);
             assert!(detail.contains("unexpectedly"), "{detail}");
+            assert!(detail.contains("JedisConnectionException"), "{detail}");
+            assert!(!detail.contains("s3cr3t"), "{detail}");
         }
         other => panic!("{other:?}"),
     }

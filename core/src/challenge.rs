@@ -639,10 +639,16 @@ impl RpSigner {
     /// From PEM text: a private key (`PRIVATE KEY` PKCS#8 or `EC PRIVATE KEY` SEC1, P-256) and
     /// certificates (`CERTIFICATE` blocks, leaf first).
     pub fn from_pem(key_pem: &[u8], chain_pem: &[u8]) -> Result<Self, IssueError> {
-        let scalar = private_key_from_pem(key_pem)?;
+        let scalar = rp_private_key_from_pem(key_pem)?;
+        Self::with_chain_pem(scalar.as_slice(), chain_pem)
+    }
+
+    /// From a 32-byte private scalar (e.g. from [`rp_private_key_from_pem`]) and PEM
+    /// certificates (`CERTIFICATE` blocks, leaf first), checked as [`RpSigner::new`] does.
+    pub fn with_chain_pem(private_scalar: &[u8], chain_pem: &[u8]) -> Result<Self, IssueError> {
         let chain = pem_blocks(chain_pem, "CERTIFICATE")
             .map_err(|_| IssueError::Credentials("certificate PEM"))?;
-        Self::new(scalar.as_slice(), &chain)
+        Self::new(private_scalar, &chain)
     }
 
     /// The rp_id (the leaf certificate's commonName).
@@ -1140,6 +1146,21 @@ fn pem_blocks(text: &[u8], label: &str) -> Result<Vec<Vec<u8>>, &'static str> {
 }
 
 /// The P-256 private scalar of a PKCS#8 (`PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`) PEM.
+/// A relying party's P-256 private key from PEM (`PRIVATE KEY` PKCS#8 or `EC PRIVATE KEY`
+/// SEC1): the 32-byte scalar, checked to be a valid P-256 private key, in a zeroizing buffer.
+/// Errors name what is wrong, never a key byte.
+pub fn rp_private_key_from_pem(pem: &[u8]) -> Result<Zeroizing<[u8; 32]>, IssueError> {
+    let scalar = private_key_from_pem(pem)?;
+    p256::ecdsa::SigningKey::from_slice(&scalar)
+        .map_err(|_| IssueError::Credentials("private key is not a P-256 scalar"))?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    if scalar.len() != out.len() {
+        return Err(IssueError::Credentials("private key is not a P-256 scalar"));
+    }
+    out.copy_from_slice(&scalar);
+    Ok(out)
+}
+
 fn private_key_from_pem(pem: &[u8]) -> Result<Zeroizing<Vec<u8>>, IssueError> {
     const BAD: IssueError = IssueError::Credentials("private key");
     if let Ok(blocks) = pem_blocks(pem, "PRIVATE KEY") {

@@ -2,7 +2,8 @@
 //!
 //! This module owns what happens to each APDU on its way to the chip and back: the cancellation
 //! check (so a cancel from another thread takes effect within one APDU), encoding in short or
-//! extended form, GET RESPONSE chaining (61xx) and Le correction (6Cxx) for plain commands,
+//! extended form within what the transport says the link carries ([`TransportInfo`]: extended
+//! length, longest command), GET RESPONSE chaining (61xx) and Le correction (6Cxx) for plain commands,
 //! secure messaging (protect before, unprotect after), re-running access control when the
 //! secure-messaging session is out of sync, counters, and the redacted APDU trace.
 //!
@@ -412,7 +413,8 @@ impl<'a> Channel<'a> {
         self.exchange(command, true, false)
     }
 
-    /// One exchange on the link: cancellation check, encoding, counters, trace.
+    /// One exchange on the link: cancellation check, encoding, the link's limits, counters,
+    /// trace.
     fn exchange(&mut self, command: &Command, extended: bool, protected: bool) -> Result<Response> {
         self.trace_inner(None);
         self.check_cancelled()?;
@@ -422,6 +424,20 @@ impl<'a> Channel<'a> {
             command.encode(false)
         }
         .map_err(|_| Error::Internal("command does not fit its APDU form"))?;
+        // What the transport says it carries is a limit, not advice: a command in extended form
+        // on a short-APDU link, or longer than the link's maximum, is never sent. The file
+        // reader never asks for one; PACE or chip authentication with a 2048-bit DH key over a
+        // short link would (its public key alone is 256 bytes), and cannot run there.
+        if extended && !self.info.extended_length {
+            return Err(Error::Unsupported(
+                "a command needs extended length, which the link does not carry",
+            ));
+        }
+        if bytes.len() > self.info.max_command_len {
+            return Err(Error::Unsupported(
+                "a command is longer than the link carries",
+            ));
+        }
         self.counters.apdus += 1;
         self.counters.bytes_sent += bytes.len() as u64;
         let mut trace = ApduTrace {
@@ -471,5 +487,102 @@ impl<'a> Channel<'a> {
             t.inner_sw = sw;
             self.trace.apdu(&t);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+    use crate::rand::FixedRandom;
+    use crate::transport::TransportError;
+
+    /// A link that records what it is given and answers 90 00.
+    struct Link {
+        info: TransportInfo,
+        sent: Vec<usize>,
+    }
+
+    impl Transport for Link {
+        fn transceive(&mut self, command: &[u8]) -> core::result::Result<Vec<u8>, TransportError> {
+            self.sent.push(command.len());
+            Ok(vec![0x90, 0x00])
+        }
+        fn info(&self) -> TransportInfo {
+            self.info
+        }
+    }
+
+    /// Sends `command` in plain over a link with `info`: the result and the lengths sent.
+    fn send(info: TransportInfo, command: &Command) -> (Result<Response>, Vec<usize>) {
+        let mut link = Link {
+            info,
+            sent: Vec::new(),
+        };
+        let cancel = CancelToken::new();
+        let mut rng = FixedRandom::new(vec![0; 64]);
+        let r = Channel::new(&mut link, &cancel, &(), &mut rng).send(command);
+        (r, link.sent)
+    }
+
+    #[test]
+    fn commands_stay_within_what_the_link_carries() {
+        let short = TransportInfo::default();
+        let extended = TransportInfo {
+            max_command_len: 65_544,
+            max_response_len: 65_538,
+            extended_length: true,
+        };
+        // The longest short command (255 bytes of data, Le): 261 bytes, sent.
+        let longest_short = Command::new(0, 0x86, 0, 0)
+            .with_data(vec![1; 255])
+            .with_ne(256);
+        let (r, sent) = send(short, &longest_short);
+        assert!(r.is_ok());
+        assert_eq!(sent, [261]);
+        // One byte more needs the extended form: never sent over a short link...
+        let dh_2048 = Command::new(0, 0x86, 0, 0)
+            .with_data(vec![1; 264])
+            .with_ne(256);
+        let (r, sent) = send(short, &dh_2048);
+        assert!(
+            matches!(r, Err(Error::Unsupported(m)) if m.contains("extended length")),
+            "{r:?}"
+        );
+        assert!(sent.is_empty());
+        // ... nor a Ne above 256.
+        let (r, sent) = send(short, &Command::new(0, 0xB0, 0, 0).with_ne(1000));
+        assert!(matches!(r, Err(Error::Unsupported(_))), "{r:?}");
+        assert!(sent.is_empty());
+        // An extended link takes it...
+        let (r, sent) = send(extended, &dh_2048);
+        assert!(r.is_ok());
+        assert_eq!(sent, [4 + 3 + 264 + 2]);
+        // ... unless the command is longer than its maximum.
+        let narrow = TransportInfo {
+            max_command_len: 261,
+            ..extended
+        };
+        let (r, sent) = send(narrow, &dh_2048);
+        assert!(
+            matches!(r, Err(Error::Unsupported(m)) if m.contains("longer")),
+            "{r:?}"
+        );
+        assert!(sent.is_empty());
+        let (r, sent) = send(narrow, &longest_short);
+        assert!(r.is_ok());
+        assert_eq!(sent, [261]);
+        // A link that says it carries less than a short APDU is taken at its word.
+        let tiny = TransportInfo {
+            max_command_len: 253,
+            ..short
+        };
+        let (r, sent) = send(tiny, &longest_short);
+        assert!(matches!(r, Err(Error::Unsupported(_))), "{r:?}");
+        assert!(sent.is_empty());
+        assert_eq!(
+            Error::Unsupported("x").kind(),
+            crate::ErrorKind::UnsupportedDocument
+        );
     }
 }

@@ -574,7 +574,9 @@ impl EnrolmentRecord {
     /// COSE_Sign1, ES256, the key store's DER signature converted to raw r||s.
     ///
     /// Key-store failures: [`EnrolmentError::KeyInvalidated`] for an invalidated key (enrol
-    /// again), else [`EnrolmentError::KeyStore`] (`UserCancelled`, `Cancelled`, `NotFound`...).
+    /// again), else [`EnrolmentError::KeyStore`] (`UserCancelled`, `Cancelled`, `NotFound`...,
+    /// and `SignatureMismatch` when the store's signature does not verify with the device key:
+    /// it is checked here, as the relying party will).
     pub fn sign(
         &self,
         keys: &dyn KeyStore,
@@ -590,7 +592,11 @@ impl EnrolmentRecord {
         }
         let bytes = cose::sign1(&payload, coset::Header::default(), |tbs| {
             let der = keys.sign(alias, tbs, cancel)?;
-            cose::ecdsa_der_to_raw(&der).map_err(|_| EnrolmentError::BadPlatformSignature)
+            let raw =
+                cose::ecdsa_der_to_raw(&der).map_err(|_| EnrolmentError::BadPlatformSignature)?;
+            cose::verify_es256_raw(self.device_key.as_bytes(), tbs, &raw)
+                .map_err(|_| EnrolmentError::KeyStore(KeyStoreError::SignatureMismatch))?;
+            Ok::<_, EnrolmentError>(raw)
         })?;
         Ok(SignedEnrolment {
             bytes: Zeroizing::new(bytes),

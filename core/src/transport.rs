@@ -8,7 +8,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// What a transport knows about the link.
+/// What a transport knows about the link. The channel keeps to it: it never sends a command
+/// longer than `max_command_len`, nor one in extended form when `extended_length` is false (a
+/// document that needs one then fails with `UnsupportedDocument`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TransportInfo {
     /// The longest command APDU the link carries, in bytes (header included).

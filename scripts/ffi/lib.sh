@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # scripts/ffi/lib.sh - shared by the FFI scripts (sourced, not run).
 #
-# Builds the bindings cdylib once (debug, features incl. vchip) and uniffi-bindgen (its own
-# workspace member, same pinned uniffi), and generates Kotlin / Swift bindings from the built
-# library in library mode into target/ffi/ (never committed).
+# Builds the bindings cdylib once (debug, features vchip and verifier: both are off by default)
+# and uniffi-bindgen (its own workspace member, same pinned uniffi), and generates Kotlin / Swift
+# bindings from the built library in library mode into target/ffi/ (never committed).
 
 FFI_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 FFI_OUT="${FFI_OUT:-$FFI_REPO/target/ffi}"
@@ -26,7 +26,7 @@ ffi_build() {
     command -v cargo >/dev/null 2>&1 || ffi_die "cargo not found"
     local t0; t0=$(ffi_now)
     # Two invocations: building them together would unify uniffi's `cli` feature (clap) into the cdylib.
-    (cd "$FFI_REPO" && cargo build -q -p monid-bindings --features vchip) || ffi_die "cargo build -p monid-bindings failed"
+    (cd "$FFI_REPO" && cargo build -q -p monid-bindings --features vchip,verifier) || ffi_die "cargo build -p monid-bindings failed"
     (cd "$FFI_REPO" && cargo build -q -p uniffi-bindgen) || ffi_die "cargo build -p uniffi-bindgen failed"
     ffi_log "cdylib + uniffi-bindgen built ($(ffi_since "$t0") s): $FFI_LIB"
 }

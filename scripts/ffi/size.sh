@@ -5,8 +5,8 @@
 #   scripts/ffi/size.sh [PROFILE] [FEATURES]
 #     PROFILE:  release (default) or release-ffi (opt-level z, fat LTO, see Cargo.toml)
 #     FEATURES: all (default: --all-features, i.e. with the virtual chip and the verifier), none
-#               (--no-default-features: what an app ships), or one feature alone (vchip,
-#               verifier)
+#               (no feature, as bindings/Cargo.toml's empty default: what an app ships), or one
+#               feature alone (vchip, verifier)
 #
 # Builds once with symbols kept (separate target dir target/ffi-size, so target/release is not
 # disturbed), strips a copy for the size, and breaks the unstripped one down by crate with

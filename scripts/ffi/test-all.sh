@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/ffi/test-all.sh - the FFI part of CI (called from .ci/run).
 #
-# Builds the cdylib once (debug, features incl. vchip) and uniffi-bindgen, then runs the Kotlin
+# Builds the cdylib once (debug, features vchip,verifier) and uniffi-bindgen, then runs the Kotlin
 # JVM tests (scripts/ffi/kotlin.sh) and the Swift tests (scripts/ffi/swift.sh): the package in
 # ios/ when ios/Package.swift exists, otherwise the smoke package scripts/ffi/swift-smoke (said
 # so loudly). Each runner generates its bindings from the built library (library mode) into

@@ -127,6 +127,56 @@ fn pace_dh_2048_256_aes192() {
     assert_eq!(pace.domain, PaceDomain::Dh(DhGroupId::Modp2048_256));
 }
 
+/// Records the length of every command on its way to the chip.
+struct Recording<'a> {
+    chip: &'a mut VirtualChip,
+    sent: Vec<usize>,
+}
+
+impl Transport for Recording<'_> {
+    fn transceive(&mut self, command: &[u8]) -> Result<Vec<u8>, monid_core::TransportError> {
+        self.sent.push(command.len());
+        self.chip.transceive(command)
+    }
+    fn info(&self) -> monid_core::TransportInfo {
+        self.chip.info()
+    }
+}
+
+#[test]
+fn pace_dh_2048_needs_an_extended_link_and_never_forces_one() {
+    // The card takes extended APDUs, the link does not (a phone without extended length): the
+    // 2048-bit DH public key (256 bytes) cannot be sent in a short APDU, so the read stops
+    // before sending it instead of sending it in extended form anyway.
+    let profile =
+        Profile::cnie_td1_dh_2048().with_transport_info(monid_core::TransportInfo::default());
+    let mut chip = VirtualChip::new(profile.clone());
+    let mut link = Recording {
+        chip: &mut chip,
+        sent: Vec::new(),
+    };
+    let key = AccessKey::can(profile.can()).unwrap();
+    let err = DocumentReader::new(key, ReadOptions::default())
+        .read(&mut link, &())
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        monid_core::ErrorKind::UnsupportedDocument,
+        "{err}"
+    );
+    assert!(err.to_string().contains("extended length"), "{err}");
+    assert!(!link.sent.is_empty());
+    assert!(link.sent.iter().all(|n| *n <= 261), "{:?}", link.sent);
+    // The same card over a link that carries extended APDUs: read.
+    let mut chip = VirtualChip::new(Profile::cnie_td1_dh_2048());
+    let key = AccessKey::can(profile.can()).unwrap();
+    assert!(
+        DocumentReader::new(key, ReadOptions::default())
+            .read(&mut chip, &())
+            .is_ok()
+    );
+}
+
 #[test]
 fn a_wrong_can_is_a_wrong_password() {
     let mut chip = VirtualChip::new(Profile::cnie_td1_dh());

@@ -7,6 +7,9 @@ struct Failing {
     inner: SoftwareKeyStore,
     fail: Option<KeyStoreError>,
     bad_der: bool,
+    /// Hashes wrongly: signs SHA-256(SHA-256(m)) (a platform hashing what its store hashes
+    /// again), a well-formed signature that does not verify.
+    wrong_digest: bool,
 }
 
 impl KeyStore for Failing {
@@ -20,7 +23,11 @@ impl KeyStore for Failing {
         if let Some(e) = &self.fail {
             return Err(e.clone());
         }
-        let mut der = self.inner.sign(alias, m, c)?;
+        let mut der = if self.wrong_digest {
+            self.inner.sign(alias, &Sha256::digest(m), c)?
+        } else {
+            self.inner.sign(alias, m, c)?
+        };
         if self.bad_der {
             der.push(0);
         }
@@ -156,6 +163,7 @@ fn key_store_failures_one_by_one() {
         inner,
         fail: Some(KeyStoreError::KeyInvalidated),
         bad_der: false,
+        wrong_digest: false,
     };
     // Invalidated key: its own error.
     assert_eq!(
@@ -195,6 +203,13 @@ fn key_store_failures_one_by_one() {
         Err(EnrolmentError::BadPlatformSignature)
     );
     ks.bad_der = false;
+    // A platform that signs the wrong digest: checked before the record is handed out.
+    ks.wrong_digest = true;
+    assert_eq!(
+        record.sign(&ks, "device", &c),
+        Err(EnrolmentError::KeyStore(KeyStoreError::SignatureMismatch))
+    );
+    ks.wrong_digest = false;
     assert!(record.sign(&ks, "device", &c).is_ok());
 }
 

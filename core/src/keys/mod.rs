@@ -92,6 +92,12 @@ pub enum KeyStoreError {
     /// Malformed stored data or a malformed value returned by the platform.
     #[error("corrupted key data: {0}")]
     Corrupted(&'static str),
+    /// The store returned a well-formed signature that does not verify with the key's public
+    /// key over the message: it hashed wrongly (e.g. `NONEwithECDSA` over the message, or a
+    /// second SHA-256) or signed with another key. What it signed would be refused by every
+    /// verifier, so it is not handed out.
+    #[error("the key store's signature does not verify with the key's public key")]
+    SignatureMismatch,
     /// Any other platform failure, with a short non-secret description.
     #[error("platform key store error: {0}")]
     Platform(String),
@@ -105,7 +111,8 @@ pub trait KeyStore: Send + Sync {
     fn public_key(&self, alias: &str) -> Result<DevicePublicKey, KeyStoreError>;
     /// Signs `message` with ECDSA P-256 / SHA-256 (the platform hashes) and returns the
     /// signature in DER (what Android and iOS return); callers convert with
-    /// `cose::ecdsa_der_to_raw`.
+    /// `cose::ecdsa_der_to_raw` and verify it with the key's public key before using it
+    /// ([`KeyStoreError::SignatureMismatch`] otherwise).
     fn sign(
         &self,
         alias: &str,

@@ -5,7 +5,9 @@
 //! challenge (its SHA-256 and nonce), the chip evidence (active authentication over
 //! [`aa_challenge`]) and the device key; discloses exactly the requested claims at their levels
 //! ([`claims`]); signs the payload as COSE_Sign1 with the platform's key store; and encrypts it
-//! to the relying party's ephemeral key ([`encrypt`]). The relying party's side is pure:
+//! to the relying party's ephemeral key ([`encrypt`]). Building and signing can be two steps
+//! ([`ReceiptBuilder::prepare`], then [`PreparedReceipt::seal`]) so that a caller never holds the
+//! document while the key store waits for the user. The relying party's side is pure:
 //! [`encrypt::open_envelope`] and [`parse_receipt`] (issue 6's verifier builds on them). It must
 //! not verify challenges (that is `challenge`), hold keys (that is `keys`), read clocks or do
 //! I/O: the caller passes the time, the randomness and the key store.
@@ -23,7 +25,7 @@ use zeroize::Zeroizing;
 
 use crate::cose::{self, CoseError};
 use crate::document::Document;
-use crate::keys::{KeyStore, KeyStoreError};
+use crate::keys::{DevicePublicKey, KeyStore, KeyStoreError};
 use crate::lds::FileId;
 use crate::rand::RandomSource;
 use crate::transport::CancelToken;
@@ -77,7 +79,8 @@ pub enum ReceiptError {
     /// `ReadOptions::aa_challenge` to [`aa_challenge`]).
     #[error("active authentication was run over another challenge")]
     AaChallengeMismatch,
-    /// The key store refused to sign.
+    /// The key store refused to sign, or returned a signature that is not DER or does not
+    /// verify with the device key ([`KeyStoreError::SignatureMismatch`]).
     #[error("key store: {0}")]
     KeyStore(KeyStoreError),
     /// A bug or a failing dependency.
@@ -447,6 +450,21 @@ impl<'a> ReceiptBuilder<'a> {
         Ok(Value::Map(map))
     }
 
+    /// Everything that needs the document, done: the payload for `device_key` (the key store's
+    /// public key under the alias that will sign) with what sealing needs from the challenge.
+    /// The result borrows nothing, so a caller holding the document under a lock builds it,
+    /// releases the lock, then calls [`PreparedReceipt::seal`] (the key store may prompt).
+    pub fn prepare(&self, device_key: DevicePublicKey) -> Result<PreparedReceipt, ReceiptError> {
+        let payload = self.payload(device_key.as_bytes())?;
+        Ok(PreparedReceipt {
+            payload,
+            device_key,
+            challenge: self.challenge.bytes.to_vec(),
+            nonce: self.challenge.nonce,
+            rp_key: self.challenge.rp_key,
+        })
+    }
+
     /// Signs the payload with the key under `alias` (COSE_Sign1, ES256, the key store's DER
     /// signature converted to raw r||s). Returns the signed receipt bytes.
     pub fn sign(
@@ -456,14 +474,65 @@ impl<'a> ReceiptBuilder<'a> {
         cancel: &CancelToken,
     ) -> Result<Zeroizing<Vec<u8>>, ReceiptError> {
         let device_key = keys.public_key(alias).map_err(ReceiptError::KeyStore)?;
-        let payload = self.payload(device_key.as_bytes())?;
-        let signed = cose::sign1(&payload, coset::Header::default(), |tbs| {
+        self.prepare(device_key)?.sign(keys, alias, cancel)
+    }
+
+    /// Signs and encrypts: the envelope to POST to the challenge's `response_uri`. The device
+    /// ephemeral key is drawn from `rng` and dropped (zeroized) before returning.
+    pub fn seal(
+        &self,
+        keys: &dyn KeyStore,
+        alias: &str,
+        cancel: &CancelToken,
+        rng: &mut dyn RandomSource,
+    ) -> Result<Vec<u8>, ReceiptError> {
+        let device_key = keys.public_key(alias).map_err(ReceiptError::KeyStore)?;
+        self.prepare(device_key)?.seal(keys, alias, cancel, rng)
+    }
+}
+
+/// A receipt built for one device key and not yet signed ([`ReceiptBuilder::prepare`]): the
+/// payload (personal data, zeroized on drop) and the challenge's bytes, nonce and relying-party
+/// key. It holds no reference to the document.
+pub struct PreparedReceipt {
+    payload: Zeroizing<Vec<u8>>,
+    device_key: DevicePublicKey,
+    challenge: Vec<u8>,
+    nonce: [u8; 16],
+    rp_key: [u8; 33],
+}
+
+impl core::fmt::Debug for PreparedReceipt {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PreparedReceipt")
+            .field("payload", &self.payload.len())
+            .field("device_key", &self.device_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreparedReceipt {
+    /// Signs the payload with the key under `alias` (COSE_Sign1, ES256, the key store's DER
+    /// signature converted to raw r||s) and checks the signature with the device key the
+    /// payload names, as any verifier will: a store that hashes wrongly or signs with another
+    /// key fails with [`KeyStoreError::SignatureMismatch`] instead of yielding a receipt every
+    /// relying party refuses. Returns the signed receipt bytes.
+    pub fn sign(
+        &self,
+        keys: &dyn KeyStore,
+        alias: &str,
+        cancel: &CancelToken,
+    ) -> Result<Zeroizing<Vec<u8>>, ReceiptError> {
+        let signed = cose::sign1(&self.payload, coset::Header::default(), |tbs| {
             let der = keys
                 .sign(alias, tbs, cancel)
                 .map_err(ReceiptError::KeyStore)?;
-            cose::ecdsa_der_to_raw(&der).map_err(|_| {
+            let raw = cose::ecdsa_der_to_raw(&der).map_err(|_| {
                 ReceiptError::KeyStore(KeyStoreError::Corrupted("signature is not DER ECDSA"))
-            })
+            })?;
+            cose::verify_es256_raw(self.device_key.as_bytes(), tbs, &raw)
+                .map_err(|_| ReceiptError::KeyStore(KeyStoreError::SignatureMismatch))?;
+            Ok::<_, ReceiptError>(raw)
         })?;
         Ok(Zeroizing::new(signed))
     }
@@ -479,13 +548,7 @@ impl<'a> ReceiptBuilder<'a> {
     ) -> Result<Vec<u8>, ReceiptError> {
         let signed = self.sign(keys, alias, cancel)?;
         let e_d = encrypt::ephemeral_scalar(rng)?;
-        encrypt::seal_with(
-            &signed,
-            self.challenge.bytes,
-            &self.challenge.nonce,
-            &self.challenge.rp_key,
-            &e_d,
-        )
+        encrypt::seal_with(&signed, &self.challenge, &self.nonce, &self.rp_key, &e_d)
     }
 }
 

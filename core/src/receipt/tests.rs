@@ -73,6 +73,29 @@ impl KeyStore for FixedKeyStore {
     }
 }
 
+/// [`FixedKeyStore`] behind a platform that hashes wrongly: it signs SHA-256(message) with
+/// ECDSA-SHA-256, i.e. a second SHA-256 (as NONEwithECDSA over the message would also be), so
+/// its well-formed signatures do not verify.
+struct WrongDigestKeyStore(FixedKeyStore);
+
+impl KeyStore for WrongDigestKeyStore {
+    fn generate(&self, alias: &str, o: KeyOptions) -> Result<DevicePublicKey, KeyStoreError> {
+        self.0.generate(alias, o)
+    }
+    fn public_key(&self, alias: &str) -> Result<DevicePublicKey, KeyStoreError> {
+        self.0.public_key(alias)
+    }
+    fn sign(&self, alias: &str, msg: &[u8], c: &CancelToken) -> Result<Vec<u8>, KeyStoreError> {
+        self.0.sign(alias, &Sha256::digest(msg), c)
+    }
+    fn delete(&self, alias: &str) -> Result<(), KeyStoreError> {
+        self.0.delete(alias)
+    }
+    fn attestation(&self, alias: &str, c: &[u8]) -> Result<Vec<Vec<u8>>, KeyStoreError> {
+        self.0.attestation(alias, c)
+    }
+}
+
 /// A scalar from a label: SHA-256(label).
 pub(crate) fn label_scalar(label: &str) -> [u8; 32] {
     Sha256::digest(label.as_bytes()).into()
@@ -492,6 +515,15 @@ fn builder_refusals() {
             .sign(&keys(), "other", &cancel)
             .unwrap_err(),
         ReceiptError::KeyStore(KeyStoreError::NotFound)
+    );
+    // A store that signs the wrong digest: refused here, not by every relying party later.
+    let wrong = WrongDigestKeyStore(keys());
+    let sealed = ReceiptBuilder::new(asserted.input(), NOW)
+        .enrolment(&values, [1; 32])
+        .seal(&wrong, "device", &cancel, &mut crate::rand::SystemRandom);
+    assert_eq!(
+        sealed.unwrap_err(),
+        ReceiptError::KeyStore(KeyStoreError::SignatureMismatch)
     );
     cancel.cancel();
     assert_eq!(

@@ -17,7 +17,7 @@ final class ReceiptTests: XCTestCase {
         let csca = TrustStore()
         _ = csca.addPemBundle(pem: virtualCardTrustAnchorsPem())
         return try Verifier(config: VerifierConfig(
-            signingKeyPem: rp.signingKeyPem, certificateChainPem: rp.certificateChainPem,
+            signingKey: RpSigningKey.fromPem(pem: rp.signingKeyPem), certificateChainPem: rp.certificateChainPem,
             compact: false, csca: csca, attestationRootsPem: "", policy: defaultPolicy(),
             capacity: 16))
     }

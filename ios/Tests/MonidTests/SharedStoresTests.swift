@@ -72,7 +72,7 @@ final class SharedStoresTests: XCTestCase {
             _ = csca.addPemBundle(pem: virtualCardTrustAnchorsPem())
             return try Verifier.withStores(
                 config: VerifierConfig(
-                    signingKeyPem: rp.signingKeyPem, certificateChainPem: rp.certificateChainPem,
+                    signingKey: RpSigningKey.fromPem(pem: rp.signingKeyPem), certificateChainPem: rp.certificateChainPem,
                     compact: false, csca: csca, attestationRootsPem: "", policy: defaultPolicy(),
                     capacity: 16),
                 challenges: challenges, nonces: nonces)

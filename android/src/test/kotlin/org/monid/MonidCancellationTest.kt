@@ -232,7 +232,7 @@ class MonidCancellationTest {
     fun cancellingAReceiptCoroutineNeverReachesTheKeyStoreSign(): Unit = runBlocking {
         val rp = testRelyingParty()
         val csca = TrustStore().also { it.addPemBundle(virtualCardTrustAnchorsPem()) }
-        val v = Verifier(VerifierConfig(rp.signingKeyPem, rp.certificateChainPem, false, csca, "", defaultPolicy(), 16u))
+        val v = Verifier(VerifierConfig(uniffi.monid.RpSigningKey.fromPem(rp.signingKeyPem), rp.certificateChainPem, false, csca, "", defaultPolicy(), 16u))
         val now = System.currentTimeMillis() / 1000
         val issued = v.issueChallenge(
             ChallengeSpec(

@@ -53,7 +53,7 @@ class ReceiptFlowTest {
         val rp = testRelyingParty()
         return Verifier(
             VerifierConfig(
-                signingKeyPem = rp.signingKeyPem,
+                signingKey = uniffi.monid.RpSigningKey.fromPem(rp.signingKeyPem),
                 certificateChainPem = rp.certificateChainPem,
                 compact = false,
                 csca = csca(),

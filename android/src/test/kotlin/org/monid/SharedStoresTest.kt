@@ -79,7 +79,7 @@ class SharedStoresTest {
         val csca = TrustStore().also { it.addPemBundle(virtualCardTrustAnchorsPem()) }
         return Verifier.withStores(
             VerifierConfig(
-                signingKeyPem = rp.signingKeyPem,
+                signingKey = uniffi.monid.RpSigningKey.fromPem(rp.signingKeyPem),
                 certificateChainPem = rp.certificateChainPem,
                 compact = false,
                 csca = csca,
