@@ -21,7 +21,8 @@ HERE="$(dirname "${BASH_SOURCE[0]}")"
 budget="${MONID_FFI_SIZE_BUDGET:-2000000}"
 status=0
 
-line=$("$HERE/size.sh" release-ffi none | tee "$FFI_OUT/size-none.txt" | head -1)
+"$HERE/size.sh" release-ffi none > "$FFI_OUT/size-none.txt"
+line=$(head -1 "$FFI_OUT/size-none.txt")
 echo "$line"
 bytes=$(sed -nE 's/.*stripped\): ([0-9]+) bytes.*/\1/p' <<<"$line")
 if [ -n "$bytes" ] && [ "$bytes" -le "$budget" ]; then
@@ -31,7 +32,8 @@ else
     status=1
 fi
 
-"$HERE/size.sh" release-ffi all | tee "$FFI_OUT/size-all.txt" | head -1
+"$HERE/size.sh" release-ffi all > "$FFI_OUT/size-all.txt"
+head -1 "$FFI_OUT/size-all.txt"
 stripped="$FFI_OUT/size/libmonid.release-ffi.all.stripped.so"
 if [ -f "$stripped" ]; then
     dir="$FFI_OUT/release-lib"; rm -rf "$dir"; mkdir -p "$dir"
