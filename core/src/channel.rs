@@ -113,6 +113,10 @@ pub struct Channel<'a> {
     sm: Option<SecureMessaging>,
     /// Set when the session fell out of sync; the next command re-runs access control.
     resync_needed: bool,
+    /// Set when re-running access control failed: the channel had a protected session and has
+    /// none now, so every later [`Channel::send`] fails instead of going out in the clear.
+    /// Cleared by an explicit [`Channel::establish`].
+    session_lost: bool,
     /// Incremented at every access-control run; file readers re-select after a change.
     epoch: u32,
     counters: Counters,
@@ -140,6 +144,7 @@ impl<'a> Channel<'a> {
             access: AccessControl::None,
             sm: None,
             resync_needed: false,
+            session_lost: false,
             epoch: 0,
             counters: Counters::default(),
             pending_trace: None,
@@ -185,10 +190,22 @@ impl<'a> Channel<'a> {
     /// Runs access control now and keeps its parameters for re-authentication.
     pub fn establish(&mut self, access: AccessControl) -> Result<()> {
         self.access = access;
-        self.reestablish()
+        self.session_lost = false;
+        self.run_access_control()
     }
 
+    /// Runs access control again inside a read (after the session fell out of sync or a failed
+    /// exchange). If that fails, the channel stays without a session for good: see
+    /// `session_lost`.
     fn reestablish(&mut self) -> Result<()> {
+        let result = self.run_access_control();
+        if result.is_err() && !matches!(self.access, AccessControl::None) {
+            self.session_lost = true;
+        }
+        result
+    }
+
+    fn run_access_control(&mut self) -> Result<()> {
         self.sm = None;
         self.resync_needed = false;
         self.counters.access_control_runs = self.counters.access_control_runs.saturating_add(1);
@@ -319,6 +336,12 @@ impl<'a> Channel<'a> {
     pub fn send(&mut self, command: &Command) -> Result<Response> {
         let mut resyncs = 0u32;
         loop {
+            if self.session_lost {
+                // Never in the clear inside what was a protected session.
+                return Err(Error::Chip(ChipError::MalformedSm(
+                    "secure messaging could not be re-established",
+                )));
+            }
             if self.resync_needed {
                 resyncs += 1;
                 if resyncs > MAX_RESYNC {

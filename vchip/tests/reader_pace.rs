@@ -170,6 +170,8 @@ struct FailOnceLink {
     fail_at: usize,
     protected_reads: usize,
     failed: bool,
+    /// Also fail the first MSE:Set AT after the injected failure (the re-authentication).
+    fail_reauthentication: bool,
     sent: Vec<Vec<u8>>,
 }
 
@@ -179,6 +181,12 @@ impl monid_core::transport::Transport for FailOnceLink {
         command: &[u8],
     ) -> Result<Vec<u8>, monid_core::transport::TransportError> {
         self.sent.push(command.to_vec());
+        if self.failed && self.fail_reauthentication && command[1] == 0x22 {
+            self.fail_reauthentication = false;
+            return Err(monid_core::transport::TransportError::Other(
+                "driver error".into(),
+            ));
+        }
         let protected = command[0] & 0x0C == 0x0C;
         // A short protected READ BINARY is 19 bytes (header, Lc, DO'97', DO'8E', Le); longer
         // ones are in extended form.
@@ -210,6 +218,7 @@ fn a_link_error_inside_secure_messaging_never_sends_the_next_command_in_the_clea
             fail_at,
             protected_reads: 0,
             failed: false,
+            fail_reauthentication: false,
             sent: Vec::new(),
         };
         let key = AccessKey::can(profile.can()).unwrap();
@@ -264,6 +273,7 @@ fn pace_session_errors_at_every_index_end_in_a_clean_retry_or_a_typed_error() {
         fail_at: usize::MAX,
         protected_reads: 0,
         failed: false,
+        fail_reauthentication: false,
         sent: Vec::new(),
     };
     let key = AccessKey::can(profile.can()).unwrap();
@@ -297,6 +307,43 @@ fn pace_session_errors_at_every_index_end_in_a_clean_retry_or_a_typed_error() {
                     );
                 }
             }
+        }
+    }
+}
+
+/// The same link error, and then the re-authentication itself fails on the link: the reader
+/// may go on stepping down, but without a session every later command is refused by the
+/// channel, never sent in the clear; the read ends with a typed error.
+#[test]
+fn a_failed_re_authentication_never_lets_a_command_go_out_in_the_clear() {
+    let profile = Profile::cnie_td1();
+    let mut link = FailOnceLink {
+        chip: VirtualChip::new(profile.clone()),
+        fail_at: 1,
+        protected_reads: 0,
+        failed: false,
+        fail_reauthentication: true,
+        sent: Vec::new(),
+    };
+    let key = AccessKey::can(profile.can()).unwrap();
+    let err = DocumentReader::new(key, ReadOptions::default())
+        .read(&mut link, &())
+        .unwrap_err();
+    assert!(
+        link.failed && !link.fail_reauthentication,
+        "both failures injected"
+    );
+    assert_eq!(err.kind(), monid_core::ErrorKind::ChipMisbehaved, "{err}");
+    let first_protected = link.sent.iter().position(|c| c[0] & 0x0C == 0x0C).unwrap();
+    for (i, c) in link.sent.iter().enumerate().skip(first_protected) {
+        if matches!(c[1], 0xB0 | 0xB1 | 0xA4) {
+            assert_eq!(
+                c[0] & 0x0C,
+                0x0C,
+                "command {i} ({:02X} {:02X}) sent in the clear",
+                c[0],
+                c[1]
+            );
         }
     }
 }
