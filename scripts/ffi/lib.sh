@@ -44,7 +44,9 @@ ffi_generate() {
 # UNIFFI_META_* symbol of LIB local (bindings/uniffi-bindgen/src/bin/uniffi-metadata-map.rs, the
 # tool the Android build uses too). LIB is any build of the same crate and features.
 ffi_metadata_version_script() {
-    (cd "$FFI_REPO" && cargo build -q -p uniffi-bindgen --bin uniffi-metadata-map) \
+    # Without the caller's RUSTFLAGS (size.sh's --cfg flags): the tool lands in the shared debug
+    # build, which must not be rebuilt with other flags.
+    (cd "$FFI_REPO" && env -u RUSTFLAGS cargo build -q -p uniffi-bindgen --bin uniffi-metadata-map) \
         || ffi_die "cargo build -p uniffi-bindgen failed"
     "$FFI_PROFILE_DIR/uniffi-metadata-map" "$1" "$2" || ffi_die "uniffi-metadata-map $1 failed"
 }

@@ -20,22 +20,26 @@ set -uo pipefail
 HERE="$(dirname "${BASH_SOURCE[0]}")"
 budget="${MONID_FFI_SIZE_BUDGET:-2000000}"
 status=0
+mkdir -p "$FFI_OUT/size"
+none="$FFI_OUT/size/libmonid.release-ffi.none.stripped.so"
+stripped="$FFI_OUT/size/libmonid.release-ffi.all.stripped.so"
+rm -f "$none" "$stripped" # never measure or test a library left by an earlier run
 
-"$HERE/size.sh" release-ffi none > "$FFI_OUT/size-none.txt"
+"$HERE/size.sh" release-ffi none > "$FFI_OUT/size-none.txt" || status=1
 line=$(head -1 "$FFI_OUT/size-none.txt")
 echo "$line"
 bytes=$(sed -nE 's/.*stripped\): ([0-9]+) bytes.*/\1/p' <<<"$line")
-if [ -n "$bytes" ] && [ "$bytes" -le "$budget" ]; then
+if [ -f "$none" ] && [ -n "$bytes" ] && [ "$bytes" -le "$budget" ]; then
     echo "size-budget: 1 passed, 0 failed (app build $bytes <= $budget bytes)"
 else
     echo "size-budget: 0 passed, 1 failed (app build ${bytes:-not built} > $budget bytes)"
     status=1
 fi
 
-"$HERE/size.sh" release-ffi all > "$FFI_OUT/size-all.txt"
+built=0
+"$HERE/size.sh" release-ffi all > "$FFI_OUT/size-all.txt" && built=1
 head -1 "$FFI_OUT/size-all.txt"
-stripped="$FFI_OUT/size/libmonid.release-ffi.all.stripped.so"
-if [ -f "$stripped" ]; then
+if [ $built = 1 ] && [ -f "$stripped" ]; then
     dir="$FFI_OUT/release-lib"; rm -rf "$dir"; mkdir -p "$dir"
     cp "$stripped" "$dir/libmonid.so"
     FFI_SKIP_BUILD=1 KOTLIN_LIBRARY_DIR="$dir" KOTLIN_SUITE=kotlin-release "$HERE/kotlin.sh" test \

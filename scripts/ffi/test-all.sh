@@ -18,10 +18,12 @@ set -uo pipefail
 HERE="$(dirname "${BASH_SOURCE[0]}")"
 
 total_p=0 total_f=0 status=0
-tally() { # $1 = runner output file
+tally() { # $1 = runner output file, $2 = suite name
     local line p f
     line=$(grep -E '^(kotlin|swift): [0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
     if [ -z "$line" ]; then
+        # The runner died before its summary: one failure, on a line .ci/run counts.
+        echo "$2: 0 passed, 1 failed (no summary line from the runner)"
         total_f=$((total_f + 1)); status=1; return
     fi
     echo "$line"
@@ -40,7 +42,7 @@ export FFI_SKIP_BUILD=1
 "$HERE/kotlin.sh" test > "$FFI_OUT/kotlin.out" 2> "$FFI_OUT/kotlin.err" || status=1
 grep -E '^FAIL' -A3 "$FFI_OUT/kotlin.out" >&2 || true
 [ $status = 0 ] || tail -20 "$FFI_OUT/kotlin.err" >&2
-tally "$FFI_OUT/kotlin.out"
+tally "$FFI_OUT/kotlin.out" kotlin
 
 if [ -f "$FFI_REPO/ios/Package.swift" ]; then
     "$HERE/swift.sh" test > "$FFI_OUT/swift.out" 2> "$FFI_OUT/swift.err" || status=1
@@ -49,7 +51,7 @@ else
     "$HERE/swift.sh" smoke > "$FFI_OUT/swift.out" 2> "$FFI_OUT/swift.err" || status=1
 fi
 [ $status = 0 ] || tail -30 "$FFI_OUT/swift.err" >&2
-tally "$FFI_OUT/swift.out"
+tally "$FFI_OUT/swift.out" swift
 
 echo "ffi: $total_p passed, $total_f failed"
 [ $status = 0 ] && [ $total_f = 0 ]
