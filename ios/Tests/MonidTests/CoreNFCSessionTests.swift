@@ -41,17 +41,28 @@ final class FakeNFC: StubNFCSessionDriver, @unchecked Sendable {
         }
     }
 
+    /// What "iOS" does instead of passing a command to the card (see ``intercept``).
+    enum Intercepted {
+        /// CoreNFC fails the command with this code (the card never sees it).
+        case fail(NFCReaderError.Code)
+        /// This response (data and status word) instead of the card's.
+        case answer(Data)
+    }
+
     let card: VirtualCard
     private let plans: [Plan]
+    /// Asked for each command a running session passes on: nil sends it to the card.
+    private let intercept: (@Sendable (Data) -> Intercepted?)?
     private let lock = NSLock()
     private var all: [Session] = []
     private var total = 0
     private var invalidations = 0
 
     /// `plans[i]` for the i-th session begun; sessions beyond the list run.
-    init(card: VirtualCard, plans: [Plan]) {
+    init(card: VirtualCard, plans: [Plan], intercept: (@Sendable (Data) -> Intercepted?)? = nil) {
         self.card = card
         self.plans = plans
+        self.intercept = intercept
     }
 
     var sessionsBegun: Int { lock.lock(); defer { lock.unlock() }; return all.count }
@@ -136,6 +147,14 @@ final class FakeNFC: StubNFCSessionDriver, @unchecked Sendable {
             total += 1
             lock.unlock()
         }
+        switch intercept?(apdu) {
+        case .fail(let code)?:
+            return handler.call(Data(), 0, 0, NFCReaderError(code))
+        case .answer(let r)?:
+            return handler.call(r.dropLast(2), r[r.index(r.endIndex, offsetBy: -2)], r[r.index(before: r.endIndex)], nil)
+        case nil:
+            break
+        }
         do {
             let r = try card.process(apdu: apdu)
             handler.call(r.dropLast(2), r[r.count - 2], r[r.count - 1], nil)
@@ -200,8 +219,9 @@ final class CoreNFCSessionTests: XCTestCase {
         CoreNFCReadSession(maxSessions: maxSessions, restartDelay: 0.02)
     }
 
-    func install(_ card: VirtualCard, _ plans: [FakeNFC.Plan]) -> FakeNFC {
-        let fake = FakeNFC(card: card, plans: plans)
+    func install(_ card: VirtualCard, _ plans: [FakeNFC.Plan],
+                 intercept: (@Sendable (Data) -> FakeNFC.Intercepted?)? = nil) -> FakeNFC {
+        let fake = FakeNFC(card: card, plans: plans, intercept: intercept)
         StubNFC.driver = fake
         return fake
     }
@@ -289,6 +309,38 @@ final class CoreNFCSessionTests: XCTestCase {
         XCTAssertEqual(doc.stats().calls, 3)
         XCTAssertLessThan(fake.totalApdus, 2 * n + full, "full read \(full), cut after \(n)")
         XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
+    }
+
+    /// A CoreNFC failure the core absorbed (a "packet too long" on an extended read, after
+    /// which it steps down to short reads and goes on) is not what a later failure for the
+    /// chip's own reason is blamed on: the read ends with the chip's error, not
+    /// `nfcUnavailable("... packet too long")`, and no new session is opened.
+    func testAnAbsorbedCoreNFCFailureIsNotBlamedForALaterChipError() async throws {
+        let card = VirtualCard.cnie()
+        let tooLong = Flag(), chipErrors = Counter()
+        let fake = install(card, []) { apdu in
+            let b = [UInt8](apdu)
+            // Protected READ BINARY (plain or odd INS).
+            guard b.count >= 5, b[0] == 0x0C, b[1] == 0xB0 || b[1] == 0xB1 else { return nil }
+            if !tooLong.isSet {
+                // The first extended one (Lc or Le in 3 bytes): CoreNFC refuses it.
+                guard b.count >= 7, b[4] == 0 else { return nil }
+                tooLong.set()
+                return .fail(.readerTransceiveErrorPacketTooLong)
+            }
+            // Every protected read after that: the chip answers "no precise diagnosis".
+            chipErrors.increment()
+            return .answer(Data([0x6F, 0x00]))
+        }
+        do {
+            _ = try await session().read(with: MonidReader(key: AccessKey.can(can: card.can())))
+            XCTFail("expected the chip's error")
+        } catch let e as MonidReaderError {
+            XCTAssertEqual(e.kind, .chipMisbehaved, "\(e)")
+        }
+        XCTAssertTrue(tooLong.isSet, "the read never used an extended READ BINARY")
+        XCTAssertGreaterThan(chipErrors.value, 0, "the core did not go on after the refused command")
+        XCTAssertEqual(fake.sessionsBegun, 1)
     }
 
     func testEveryOtherEndOfSessionIsTypedAndNeverRestarts() async throws {

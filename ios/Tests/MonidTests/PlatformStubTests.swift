@@ -195,6 +195,29 @@ final class PlatformStubTests: XCTestCase {
         XCTAssertEqual(busy.lastFailure, .readerTransceiveErrorSessionInvalidated)
     }
 
+    /// `lastFailure` is the last command's: a failure the core absorbs is cleared by the next
+    /// exchange (answered, or timed out), so a read failing later is not blamed on it.
+    func testEachCommandClearsTheLastFailure() throws {
+        let card = VirtualCard.cnie()
+        let tag = FakeISO7816Tag(card)
+        tag.failAt = (0, .readerTransceiveErrorPacketTooLong)
+        tag.hangAt = 3
+        let t = CoreNFCTransport(tag: tag, commandTimeout: 0.2)
+        let select = Data([0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01])
+        XCTAssertThrowsError(try t.transceive(apdu: select)) {
+            XCTAssertEqual($0 as? TransportError, .Io(reason: "CoreNFC error packet too long (105)"))
+        }
+        XCTAssertEqual(t.lastFailure, .readerTransceiveErrorPacketTooLong)
+        XCTAssertEqual(try t.transceive(apdu: select), Data([0x90, 0x00]))
+        XCTAssertNil(t.lastFailure, "an answered command clears it")
+
+        tag.failAt = (2, .readerTransceiveErrorTagConnectionLost)
+        XCTAssertThrowsError(try t.transceive(apdu: select)) { XCTAssertEqual($0 as? TransportError, .TagLost) }
+        XCTAssertEqual(t.lastFailure, .readerTransceiveErrorTagConnectionLost)
+        XCTAssertThrowsError(try t.transceive(apdu: select)) { XCTAssertEqual($0 as? TransportError, .Timeout) }
+        XCTAssertNil(t.lastFailure, "a command without answer is the transport's timeout, not a CoreNFC failure")
+    }
+
     /// iOS refuses a SELECT of an AID the app did not declare (NFCError 2, "Missing required
     /// entitlement"): the transport answers 6A82 so that the core goes on; other commands
     /// refused so are an I/O error.
