@@ -201,6 +201,7 @@ final class SessionEndRecord: @unchecked Sendable {
     private var reason: NFCReaderError.Code?
     private var next = 0
     private var waiters: [Int: CheckedContinuation<NFCReaderError.Code?, Never>] = [:]
+    private var awaited: (@Sendable () -> Void)?
 
     /// The reason, nil while the session runs (or before its delegate heard of the end).
     var code: NFCReaderError.Code? {
@@ -221,6 +222,14 @@ final class SessionEndRecord: @unchecked Sendable {
         for w in all { w.resume(returning: recorded) }
     }
 
+    /// Calls `hook` once, when a ``wait(upTo:)`` begins without a reason (after its waiter is
+    /// registered): lets the tests deliver a late reason exactly then.
+    func whenAwaited(_ hook: @escaping @Sendable () -> Void) {
+        lock.lock()
+        awaited = hook
+        lock.unlock()
+    }
+
     /// The reason, waiting up to `seconds` for it (the completion handler of a failed command
     /// may run before the delegate hears why the session ended). Each waiter resumes once.
     func wait(upTo seconds: TimeInterval) async -> NFCReaderError.Code? {
@@ -234,7 +243,10 @@ final class SessionEndRecord: @unchecked Sendable {
             let id = next
             next += 1
             waiters[id] = cont
+            let hook = awaited
+            awaited = nil
             lock.unlock()
+            hook?()
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
                 lock.lock()
                 let w = waiters.removeValue(forKey: id)
