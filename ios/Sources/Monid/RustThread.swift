@@ -30,11 +30,18 @@ enum RustThread {
     /// the work runs throws `CancellationError` at once, and the work (which Rust cannot
     /// interrupt) finishes on its thread with its result dropped.
     static func run<T: Sendable>(name: String, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await run(name: name, startingWith: start, work)
+    }
+
+    /// ``run(name:_:)`` starting its thread with `starter` (the tests count the threads
+    /// started). `starter` is called before `run` returns, or never.
+    static func run<T: Sendable>(name: String, startingWith starter: (String, @escaping @Sendable () -> Void) -> Void,
+                                 _ work: @escaping @Sendable () throws -> T) async throws -> T {
         let once = OnceContinuation<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
                 guard once.install(cont) else { return }  // cancelled before: never start
-                start(name: name) {
+                starter(name) {
                     once.resume(Result { try work() })
                 }
             }

@@ -3,7 +3,8 @@
 // (Package.swift adds this module on Linux only). The Core Foundation types are stand-ins
 // (Linux Foundation exports none of them). The keychain is a dictionary in memory (generic
 // passwords by service and account), so the key store's keychain logic and error mapping run in
-// the tests; nothing else does anything (access control creation answers an empty object).
+// the tests; nothing else does anything (access control creation answers an object that only
+// keeps its flags, for the CryptoKit stub to report).
 import Foundation
 
 /// Stand-ins for the Core Foundation types the SDK imports with Security.
@@ -33,7 +34,11 @@ public let kSecMatchLimit: CFString = "m_Limit"
 public let kSecMatchLimitOne: CFString = "m_LimitOne"
 public let kSecUseDataProtectionKeychain: CFString = "nleg"
 
-public final class SecAccessControl {}
+public final class SecAccessControl: @unchecked Sendable {
+    /// NOT an SDK API: the flags it was created with.
+    public let stubFlags: SecAccessControlCreateFlags
+    init(stubFlags: SecAccessControlCreateFlags) { self.stubFlags = stubFlags }
+}
 
 public struct SecAccessControlCreateFlags: OptionSet, Sendable {
     public let rawValue: UInt
@@ -51,7 +56,7 @@ public func SecAccessControlCreateWithFlags(
     _ allocator: AnyObject?, _ protection: Any, _ flags: SecAccessControlCreateFlags,
     _ error: UnsafeMutableRawPointer?
 ) -> SecAccessControl? {
-    SecAccessControl()
+    SecAccessControl(stubFlags: flags)
 }
 
 /// The stub's keychain: generic-password data by (service, account).

@@ -61,17 +61,26 @@ final class AsyncWrapperTests: XCTestCase {
     }
 
     func testATaskCancelledBeforeTheCallNeverStartsIt() async throws {
-        let ran = Flag()
-        let task = Task {
+        // The threads `run` starts, counted: it starts its thread before it returns, or never,
+        // so once it has returned the count is final (no sleep, nothing to race).
+        let started = Counter()
+        let counting: @Sendable (String, @escaping @Sendable () -> Void) -> Void = { name, body in
+            started.increment()
+            RustThread.start(name: name, body)
+        }
+        let cancelled = Task {
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await RustThread.run(name: "test") { ran.set(); return 1 }
+            return try await RustThread.run(name: "test", startingWith: counting) { 1 }
         }
         do {
-            _ = try await task.value
+            _ = try await cancelled.value
             XCTFail("expected CancellationError")
         } catch is CancellationError {}
-        try await Task.sleep(nanoseconds: 50_000_000)
-        XCTAssertFalse(ran.isSet)
+        XCTAssertEqual(started.value, 0, "a thread was started for a task already cancelled")
+        // The same call in a task not cancelled starts one thread (the count is meaningful).
+        let ran = try await Task { try await RustThread.run(name: "test", startingWith: counting) { 2 } }.value
+        XCTAssertEqual(ran, 2)
+        XCTAssertEqual(started.value, 1)
 
         let card = VirtualCard.cnie()
         let doc = try await MonidReader(key: AccessKey.can(can: card.can())).read(transport: ForwardingTransport(card))
@@ -92,12 +101,14 @@ final class AsyncWrapperTests: XCTestCase {
     func testACancelWhileTheCallRunsReturnsAtOnce() async throws {
         let started = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
+        let ended = DispatchSemaphore(value: 0)
         let finished = Flag()
         let task = Task {
             try await RustThread.run(name: "test") { () -> Int in
                 started.signal()
                 release.wait()
                 finished.set()
+                ended.signal()
                 return 7
             }
         }
@@ -105,12 +116,18 @@ final class AsyncWrapperTests: XCTestCase {
             DispatchQueue.global().async { started.wait(); c.resume() }
         }
         task.cancel()
-        let ended = await outcome(of: task, within: 2)
-        guard case .failure(let e)? = ended else { return XCTFail("\(String(describing: ended))") }
+        // The work blocks until `release`, which comes only after the task ended: a task that
+        // waited for its work would never end (the bound only catches that hang).
+        let result = await outcome(of: task, within: 30)
+        guard case .failure(let e)? = result else { return XCTFail("\(String(describing: result))") }
         XCTAssertTrue(e is CancellationError, "\(e)")
         XCTAssertFalse(finished.isSet, "returned before the work ended")
         release.signal()
-        for _ in 0..<200 where !finished.isSet { try await Task.sleep(nanoseconds: 5_000_000) }
+        // The work still finishes on its thread (waited for off the cooperative pool).
+        let done = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            DispatchQueue.global().async { c.resume(returning: ended.wait(timeout: .now() + 30) == .success) }
+        }
+        XCTAssertTrue(done, "the work did not finish after its release")
         XCTAssertTrue(finished.isSet)
     }
 

@@ -16,15 +16,24 @@ final class FakeNFC: StubNFCSessionDriver, @unchecked Sendable {
         case runs
         /// iOS ends the session with `reason` when `after` APDUs of this session were answered:
         /// the next command fails with `readerTransceiveErrorSessionInvalidated` and the
-        /// delegate hears `reason`, `reasonDelay` seconds after the command's completion (0: the
-        /// delegate first).
-        case ends(after: Int, reason: NFCReaderError.Code, reasonDelay: TimeInterval = 0)
+        /// delegate hears `reason` as `delivery` says.
+        case ends(after: Int, reason: NFCReaderError.Code, delivery: Delivery = .first)
         /// The tag leaves the field after `after` APDUs: commands fail with
         /// `readerTransceiveErrorTagConnectionLost`; the session runs on.
         case losesTag(after: Int)
         /// No tag is ever detected; `silentInvalidate`: the app's invalidate() never reaches the
         /// delegate (as iOS may do for a session invalidated before it began).
         case noTag(silentInvalidate: Bool)
+    }
+
+    /// When the delegate of a session that iOS ended hears why.
+    enum Delivery {
+        /// Before the failed command's completion handler runs.
+        case first
+        /// After it: once the read session waits for the reason (deterministically late).
+        case whenAwaited
+        /// Never.
+        case never
     }
 
     final class Session: @unchecked Sendable {
@@ -41,23 +50,37 @@ final class FakeNFC: StubNFCSessionDriver, @unchecked Sendable {
         }
     }
 
+    /// What "iOS" does instead of passing a command to the card (see ``intercept``).
+    enum Intercepted {
+        /// CoreNFC fails the command with this code (the card never sees it).
+        case fail(NFCReaderError.Code)
+        /// This response (data and status word) instead of the card's.
+        case answer(Data)
+    }
+
     let card: VirtualCard
     private let plans: [Plan]
+    /// Asked for each command a running session passes on: nil sends it to the card.
+    private let intercept: (@Sendable (Data) -> Intercepted?)?
     private let lock = NSLock()
     private var all: [Session] = []
     private var total = 0
     private var invalidations = 0
+    private var endedByPlan: Date?
 
     /// `plans[i]` for the i-th session begun; sessions beyond the list run.
-    init(card: VirtualCard, plans: [Plan]) {
+    init(card: VirtualCard, plans: [Plan], intercept: (@Sendable (Data) -> Intercepted?)? = nil) {
         self.card = card
         self.plans = plans
+        self.intercept = intercept
     }
 
     var sessionsBegun: Int { lock.lock(); defer { lock.unlock() }; return all.count }
     var totalApdus: Int { lock.lock(); defer { lock.unlock() }; return total }
     var appInvalidations: Int { lock.lock(); defer { lock.unlock() }; return invalidations }
     var alerts: [String] { lock.lock(); defer { lock.unlock() }; return all.map(\.alertAtBegin) }
+    /// When a plan last ended a session (`.ends`).
+    var lastPlannedEnd: Date? { lock.lock(); defer { lock.unlock() }; return endedByPlan }
 
     private func state(of session: NFCTagReaderSession) -> Session? {
         lock.lock()
@@ -101,9 +124,9 @@ final class FakeNFC: StubNFCSessionDriver, @unchecked Sendable {
     }
 
     /// Tells the delegate, on the session's queue, that the session ended.
-    func end(_ s: Session, reason: NFCReaderError.Code, after delay: TimeInterval = 0) {
+    func end(_ s: Session, reason: NFCReaderError.Code) {
         let ref = s.ref
-        ref.session.sessionQueue.asyncAfter(deadline: .now() + delay) {
+        ref.session.sessionQueue.async {
             ref.delegate?.tagReaderSession(ref.session, didInvalidateWithError: NFCReaderError(reason))
         }
     }
@@ -116,15 +139,22 @@ final class FakeNFC: StubNFCSessionDriver, @unchecked Sendable {
             return handler.call(Data(), 0, 0, NFCReaderError(.readerTransceiveErrorSessionInvalidated))
         }
         switch s.plan {
-        case .ends(let after, let reason, let delay) where s.apdus >= after:
+        case .ends(let after, let reason, let delivery) where s.apdus >= after:
             s.ended = true
+            endedByPlan = Date()
             lock.unlock()
-            if delay == 0 {
+            switch delivery {
+            case .first:
                 end(s, reason: reason)
                 // Let the delegate's callback run first.
                 s.ref.session.sessionQueue.sync {}
-            } else {
-                end(s, reason: reason, after: delay)
+            case .whenAwaited:
+                guard let record = (s.ref.delegate as? SessionDelegate)?.end else {
+                    preconditionFailure("the session's delegate is not CoreNFCReadSession's")
+                }
+                record.whenAwaited { [self] in self.end(s, reason: reason) }
+            case .never:
+                break
             }
             return handler.call(Data(), 0, 0, NFCReaderError(.readerTransceiveErrorSessionInvalidated))
         case .losesTag(let after) where s.apdus >= after:
@@ -135,6 +165,14 @@ final class FakeNFC: StubNFCSessionDriver, @unchecked Sendable {
             s.apdus += 1
             total += 1
             lock.unlock()
+        }
+        switch intercept?(apdu) {
+        case .fail(let code)?:
+            return handler.call(Data(), 0, 0, NFCReaderError(code))
+        case .answer(let r)?:
+            return handler.call(r.dropLast(2), r[r.index(r.endIndex, offsetBy: -2)], r[r.index(before: r.endIndex)], nil)
+        case nil:
+            break
         }
         do {
             let r = try card.process(apdu: apdu)
@@ -195,13 +233,18 @@ final class CoreNFCSessionTests: XCTestCase {
         super.tearDown()
     }
 
-    /// A read session that restarts quickly (the default waits 1 s).
-    func session(maxSessions: Int = 5) -> CoreNFCReadSession {
-        CoreNFCReadSession(maxSessions: maxSessions, restartDelay: 0.02)
+    /// A read session that restarts quickly (the default waits 1 s) and waits long for a late
+    /// session-end reason (the default 0.5 s could expire on a loaded machine; the fake
+    /// delivers late reasons as soon as the session waits, so the wait never lasts).
+    func session(maxSessions: Int = 5, reasonGrace: TimeInterval = 5) -> CoreNFCReadSession {
+        CoreNFCReadSession(messages: .init(), maxSessions: maxSessions, pollingOption: [.iso14443],
+                           transportInfo: CoreNFCTransport.defaultInfo, restartDelay: 0.02,
+                           reasonGrace: reasonGrace)
     }
 
-    func install(_ card: VirtualCard, _ plans: [FakeNFC.Plan]) -> FakeNFC {
-        let fake = FakeNFC(card: card, plans: plans)
+    func install(_ card: VirtualCard, _ plans: [FakeNFC.Plan],
+                 intercept: (@Sendable (Data) -> FakeNFC.Intercepted?)? = nil) -> FakeNFC {
+        let fake = FakeNFC(card: card, plans: plans, intercept: intercept)
         StubNFC.driver = fake
         return fake
     }
@@ -243,7 +286,7 @@ final class CoreNFCSessionTests: XCTestCase {
     /// ended: the session waits for the reason instead of guessing "tag lost".
     func testAUserCancelReportedAfterTheFailedCommandIsStillACancel() async throws {
         let card = VirtualCard.cnie()
-        let fake = install(card, [.ends(after: 12, reason: .readerSessionInvalidationErrorUserCanceled, reasonDelay: 0.2)])
+        let fake = install(card, [.ends(after: 12, reason: .readerSessionInvalidationErrorUserCanceled, delivery: .whenAwaited)])
         do {
             _ = try await session().read(with: MonidReader(key: AccessKey.can(can: card.can())))
             XCTFail("expected cancelled")
@@ -253,9 +296,25 @@ final class CoreNFCSessionTests: XCTestCase {
         XCTAssertEqual(fake.sessionsBegun, 1)
     }
 
+    /// A reason that never reaches the delegate: after the grace, the read's own error (the
+    /// transport's "session gone, reason unknown" is a lost tag), and no new session.
+    func testWithoutAReasonWithinTheGraceTheReadsErrorStands() async throws {
+        let card = VirtualCard.cnie()
+        let fake = install(card, [.ends(after: 12, reason: .readerSessionInvalidationErrorSessionTimeout, delivery: .never)])
+        do {
+            _ = try await session(reasonGrace: 0.3).read(with: MonidReader(key: AccessKey.can(can: card.can())))
+            XCTFail("expected tagLost")
+        } catch let e as MonidReaderError {
+            XCTAssertEqual(e.kind, .tagLost, "\(e)")
+        }
+        let ended = try XCTUnwrap(fake.lastPlannedEnd)
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(ended), 0.3, "it did not wait for the reason")
+        XCTAssertEqual(fake.sessionsBegun, 1)
+    }
+
     func testASessionTimeoutRestartsAndTheReadResumes() async throws {
         let card = VirtualCard.cnie()
-        let fake = install(card, [.ends(after: 30, reason: .readerSessionInvalidationErrorSessionTimeout, reasonDelay: 0.1)])
+        let fake = install(card, [.ends(after: 30, reason: .readerSessionInvalidationErrorSessionTimeout, delivery: .whenAwaited)])
         let doc = try await session().read(with: MonidReader(key: AccessKey.can(can: card.can())))
         XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
         XCTAssertEqual(fake.sessionsBegun, 2)
@@ -268,7 +327,8 @@ final class CoreNFCSessionTests: XCTestCase {
     func testALostTagRestartsAndTheReadResumes() async throws {
         let card = VirtualCard.cnie()
         let fake = install(card, [.losesTag(after: 25)])
-        let doc = try await session().read(with: MonidReader(key: AccessKey.can(can: card.can())))
+        // The session runs on, so no reason comes: the whole grace is waited (nothing races it).
+        let doc = try await session(reasonGrace: 0.1).read(with: MonidReader(key: AccessKey.can(can: card.can())))
         XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
         XCTAssertEqual(fake.sessionsBegun, 2)
         XCTAssertEqual(doc.stats().calls, 2)
@@ -282,13 +342,45 @@ final class CoreNFCSessionTests: XCTestCase {
         let card = VirtualCard.cnie()
         let fake = install(card, [
             .ends(after: n, reason: .readerSessionInvalidationErrorSessionTimeout),
-            .ends(after: n, reason: .readerSessionInvalidationErrorSessionTimeout, reasonDelay: 0.05),
+            .ends(after: n, reason: .readerSessionInvalidationErrorSessionTimeout, delivery: .whenAwaited),
         ])
         let doc = try await session().read(with: MonidReader(key: AccessKey.can(can: card.can())))
         XCTAssertEqual(fake.sessionsBegun, 3)
         XCTAssertEqual(doc.stats().calls, 3)
         XCTAssertLessThan(fake.totalApdus, 2 * n + full, "full read \(full), cut after \(n)")
         XCTAssertEqual(doc.summary().issuingState?.value(), "UTO")
+    }
+
+    /// A CoreNFC failure the core absorbed (a "packet too long" on an extended read, after
+    /// which it steps down to short reads and goes on) is not what a later failure for the
+    /// chip's own reason is blamed on: the read ends with the chip's error, not
+    /// `nfcUnavailable("... packet too long")`, and no new session is opened.
+    func testAnAbsorbedCoreNFCFailureIsNotBlamedForALaterChipError() async throws {
+        let card = VirtualCard.cnie()
+        let tooLong = Flag(), chipErrors = Counter()
+        let fake = install(card, []) { apdu in
+            let b = [UInt8](apdu)
+            // Protected READ BINARY (plain or odd INS).
+            guard b.count >= 5, b[0] == 0x0C, b[1] == 0xB0 || b[1] == 0xB1 else { return nil }
+            if !tooLong.isSet {
+                // The first extended one (Lc or Le in 3 bytes): CoreNFC refuses it.
+                guard b.count >= 7, b[4] == 0 else { return nil }
+                tooLong.set()
+                return .fail(.readerTransceiveErrorPacketTooLong)
+            }
+            // Every protected read after that: the chip answers "no precise diagnosis".
+            chipErrors.increment()
+            return .answer(Data([0x6F, 0x00]))
+        }
+        do {
+            _ = try await session().read(with: MonidReader(key: AccessKey.can(can: card.can())))
+            XCTFail("expected the chip's error")
+        } catch let e as MonidReaderError {
+            XCTAssertEqual(e.kind, .chipMisbehaved, "\(e)")
+        }
+        XCTAssertTrue(tooLong.isSet, "the read never used an extended READ BINARY")
+        XCTAssertGreaterThan(chipErrors.value, 0, "the core did not go on after the refused command")
+        XCTAssertEqual(fake.sessionsBegun, 1)
     }
 
     func testEveryOtherEndOfSessionIsTypedAndNeverRestarts() async throws {
@@ -472,11 +564,13 @@ final class CoreNFCSessionTests: XCTestCase {
 
     // MARK: helpers
 
+    /// Polls `condition` for up to 30 s (a bound for a hang, not a timing expectation).
     func waitUntil(_ condition: @escaping @Sendable () -> Bool) async throws {
-        for _ in 0..<500 where !condition() {
+        let deadline = Date().addingTimeInterval(30)
+        while !condition() && Date() < deadline {
             try await Task.sleep(nanoseconds: 10_000_000)
         }
-        XCTAssertTrue(condition(), "condition not reached in 5 s")
+        XCTAssertTrue(condition(), "condition not reached in 30 s")
     }
 }
 

@@ -195,6 +195,29 @@ final class PlatformStubTests: XCTestCase {
         XCTAssertEqual(busy.lastFailure, .readerTransceiveErrorSessionInvalidated)
     }
 
+    /// `lastFailure` is the last command's: a failure the core absorbs is cleared by the next
+    /// exchange (answered, or timed out), so a read failing later is not blamed on it.
+    func testEachCommandClearsTheLastFailure() throws {
+        let card = VirtualCard.cnie()
+        let tag = FakeISO7816Tag(card)
+        tag.failAt = (0, .readerTransceiveErrorPacketTooLong)
+        tag.hangAt = 3
+        let t = CoreNFCTransport(tag: tag, commandTimeout: 0.2)
+        let select = Data([0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01])
+        XCTAssertThrowsError(try t.transceive(apdu: select)) {
+            XCTAssertEqual($0 as? TransportError, .Io(reason: "CoreNFC error packet too long (105)"))
+        }
+        XCTAssertEqual(t.lastFailure, .readerTransceiveErrorPacketTooLong)
+        XCTAssertEqual(try t.transceive(apdu: select), Data([0x90, 0x00]))
+        XCTAssertNil(t.lastFailure, "an answered command clears it")
+
+        tag.failAt = (2, .readerTransceiveErrorTagConnectionLost)
+        XCTAssertThrowsError(try t.transceive(apdu: select)) { XCTAssertEqual($0 as? TransportError, .TagLost) }
+        XCTAssertEqual(t.lastFailure, .readerTransceiveErrorTagConnectionLost)
+        XCTAssertThrowsError(try t.transceive(apdu: select)) { XCTAssertEqual($0 as? TransportError, .Timeout) }
+        XCTAssertNil(t.lastFailure, "a command without answer is the transport's timeout, not a CoreNFC failure")
+    }
+
     /// iOS refuses a SELECT of an AID the app did not declare (NFCError 2, "Missing required
     /// entitlement"): the transport answers 6A82 so that the core goes on; other commands
     /// refused so are an I/O error.
@@ -257,9 +280,21 @@ final class PlatformStubTests: XCTestCase {
 
     // MARK: Secure Enclave key store
 
+    typealias BiometryState = SecureEnclaveKeyStore.BiometryState
+
     /// Puts a key blob under `alias` (as `generate` would on a device) and, if given, the
-    /// biometric state recorded with it.
-    func plantKey(_ store: SecureEnclaveKeyStore, _ alias: String, biometryState: Data?) {
+    /// biometric state recorded with it, as `source` gave it under `osMajor` (by default as
+    /// the store's own reading does here: the iOS 18 API, this OS's version).
+    func plantKey(_ store: SecureEnclaveKeyStore, _ alias: String, biometryState: Data?,
+                  source: BiometryState.Source = .domainStateBiometry,
+                  osMajor: Int = ProcessInfo.processInfo.operatingSystemVersion.majorVersion) {
+        plantKey(store, alias, record: biometryState.map {
+            BiometryState(source: source, osMajor: osMajor, hash: $0).record
+        })
+    }
+
+    /// Puts a key blob under `alias` and, if given, `record` as its recorded biometric state.
+    func plantKey(_ store: SecureEnclaveKeyStore, _ alias: String, record: Data?) {
         let add = { (service: String, value: Data) in
             XCTAssertEqual(SecItemAdd([
                 kSecClass as String: kSecClassGenericPassword, kSecAttrService as String: service,
@@ -267,7 +302,27 @@ final class PlatformStubTests: XCTestCase {
             ] as CFDictionary, nil), errSecSuccess)
         }
         add(store.service, Data(repeating: 7, count: 96))
-        if let biometryState { add(store.biometryStateService, biometryState) }
+        if let record { add(store.biometryStateService, record) }
+    }
+
+    /// The biometric state recorded for `alias`, as stored (nil: none).
+    func recordedState(_ store: SecureEnclaveKeyStore, _ alias: String) -> Data? {
+        var item: CFTypeRef?
+        let status = SecItemCopyMatching([
+            kSecClass as String: kSecClassGenericPassword, kSecAttrService as String: store.biometryStateService,
+            kSecAttrAccount as String: alias, kSecReturnData as String: true,
+            kSecMatchLimit as String: kSecMatchLimitOne,
+        ] as CFDictionary, &item)
+        return status == errSecSuccess ? item as? Data : nil
+    }
+
+    /// A store that reads the biometric state with `source` and tags it with `osMajor` (the
+    /// OS the test plays).
+    func store(_ service: String, reading source: BiometryState.Source, osMajor: Int,
+               _ policy: SecureEnclaveKeyStore.UserAuthentication = .biometryOrPasscode) -> SecureEnclaveKeyStore {
+        SecureEnclaveKeyStore(service: service, userAuthentication: policy) {
+            SecureEnclaveKeyStore.biometryState(from: source, osMajor: osMajor)
+        }
     }
 
     func enclave(throws failure: any Error, biometry: Data?, passcode: Bool = true, available: Bool = false) {
@@ -388,20 +443,38 @@ final class PlatformStubTests: XCTestCase {
         }
     }
 
-    /// The user-authentication policies: their flags, and a key refused at `generate` when
-    /// the device cannot meet the policy (no passcode; no enrolled biometry for
+    /// The user-authentication policies: the access control `generate` asks the enclave for
+    /// and whether it records the biometric state, and a key refused at `generate` when the
+    /// device cannot meet the policy (no passcode; no enrolled biometry for
     /// `.biometryCurrentSet`), instead of a key that can never sign.
-    func testUserAuthenticationPolicies() {
+    func testUserAuthenticationPolicies() throws {
         typealias UA = SecureEnclaveKeyStore.UserAuthentication
-        XCTAssertEqual(SecureEnclaveKeyStore().userAuthentication, .biometryOrPasscode, "the Android store's policy by default")
-        XCTAssertEqual(UA.biometryOrPasscode.flags, [.biometryCurrentSet, .or, .devicePasscode])
-        XCTAssertEqual(UA.biometryCurrentSet.flags, [.biometryCurrentSet])
-        XCTAssertEqual(UA.userPresence.flags, [.userPresence])
-        XCTAssertTrue(UA.biometryOrPasscode.bindsBiometry)
-        XCTAssertFalse(UA.userPresence.bindsBiometry)
-
         let auth = DeviceKeyOptions(hardwareRequired: true, userAuthenticationRequired: true)
         let noAuth = DeviceKeyOptions(hardwareRequired: true, userAuthenticationRequired: false)
+        // nil: the store's default policy (the Android store's, biometry or passcode).
+        let makes: [(UA?, DeviceKeyOptions, SecAccessControlCreateFlags, Bool)] = [
+            (nil, auth, [.privateKeyUsage, .biometryCurrentSet, .or, .devicePasscode], true),
+            (.biometryOrPasscode, auth, [.privateKeyUsage, .biometryCurrentSet, .or, .devicePasscode], true),
+            (.biometryCurrentSet, auth, [.privateKeyUsage, .biometryCurrentSet], true),
+            (.userPresence, auth, [.privateKeyUsage, .userPresence], false),
+            (.biometryOrPasscode, noAuth, [.privateKeyUsage], false),
+            (.biometryCurrentSet, noAuth, [.privateKeyUsage], false),
+        ]
+        for (policy, options, flags, records) in makes {
+            StubSecureEnclave.behaviour = .init(isAvailable: true, works: true)
+            StubLocalAuthentication.state = .init(biometryStateHash: Data("faces".utf8), passcodeSet: true)
+            let service = "test.made.\(UUID().uuidString)"
+            let store = policy.map { SecureEnclaveKeyStore(service: service, userAuthentication: $0) }
+                ?? SecureEnclaveKeyStore(service: service)
+            let what = "\(String(describing: policy)) \(options.userAuthenticationRequired)"
+            XCTAssertEqual(try store.generate(alias: "k", options: options), StubSecureEnclave.stubPublicKey, what)
+            XCTAssertEqual(StubSecureEnclave.lastAccessControl, flags, what)
+            XCTAssertEqual(recordedState(store, "k") != nil, records, what)
+            XCTAssertEqual(try store.publicKey(alias: "k"), StubSecureEnclave.stubPublicKey, what)
+            XCTAssertEqual(try store.sign(alias: "k", message: Data([1])), StubSecureEnclave.stubSignature, what)
+            XCTAssertEqual(recordedState(store, "k") != nil, records, "a signature never adds a record: \(what)")
+        }
+
         let made = DeviceKeyError.Platform(reason: "Secure Enclave failure (CryptoKit.CryptoKitError 0)")
         let rows: [(UA, Data?, Bool, DeviceKeyOptions, DeviceKeyError)] = [
             // No passcode, no biometry: no user authentication possible.
@@ -420,8 +493,99 @@ final class PlatformStubTests: XCTestCase {
             XCTAssertThrowsError(try store.generate(alias: "k", options: options)) {
                 XCTAssertEqual($0 as? DeviceKeyError, expected, "\(policy) biometry \(biometry != nil) passcode \(passcode)")
             }
+            XCTAssertEqual(StubSecureEnclave.lastAccessControl != nil, expected == made,
+                           "the enclave is asked only when the policy can be met: \(policy)")
             XCTAssertThrowsError(try store.publicKey(alias: "k")) { XCTAssertEqual($0 as? DeviceKeyError, .NotFound) }
         }
+    }
+
+    /// The biometric state is compared only with one from the same API under the same major OS
+    /// version: after an upgrade to iOS 18 (another API) or to another major version (Apple may
+    /// change the value then), or with a record from an earlier version of the store, a
+    /// transient refusal stays transient instead of `KeyInvalidated` (which makes the app delete
+    /// a valid key). A signature re-records the state, and a change is detected again.
+    func testABiometricStateFromAnotherAPIOrOSVersionIsUnknownNotAChange() throws {
+        let service = "test.upgrade.\(UUID().uuidString)"
+        let auth = DeviceKeyOptions(hardwareRequired: true, userAuthenticationRequired: true)
+        let busy = NSError(domain: "CryptoTokenKit", code: -3)
+        let transient = DeviceKeyError.Platform(reason: "Secure Enclave failure (CryptoTokenKit -3)")
+        let refuses = { (biometry: String) in
+            StubSecureEnclave.behaviour = .init(failure: busy)
+            StubLocalAuthentication.state = .init(biometryStateHash: Data(biometry.utf8), passcodeSet: true)
+        }
+
+        // Made on iOS 17: recorded with evaluatedPolicyDomainState.
+        StubSecureEnclave.behaviour = .init(isAvailable: true, works: true)
+        StubLocalAuthentication.state = .init(biometryStateHash: Data("ios17-value".utf8), passcodeSet: true)
+        let ios17 = store(service, reading: .evaluatedPolicyDomainState, osMajor: 17)
+        _ = try ios17.generate(alias: "device", options: auth)
+        XCTAssertEqual(BiometryState(record: try XCTUnwrap(recordedState(ios17, "device"))),
+                       BiometryState(source: .evaluatedPolicyDomainState, osMajor: 17, hash: Data("ios17-value".utf8)))
+        // Still on iOS 17, the same enrolment: transient; another enrolment: invalidated.
+        refuses("ios17-value")
+        XCTAssertThrowsError(try ios17.sign(alias: "device", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, transient) }
+        refuses("ios17-other")
+        XCTAssertThrowsError(try ios17.sign(alias: "device", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .KeyInvalidated) }
+
+        // Upgraded to iOS 18: domainState gives another value for the same enrolment.
+        let ios18 = store(service, reading: .domainStateBiometry, osMajor: 18)
+        refuses("ios18-value")
+        XCTAssertFalse(ios18.biometryChanged(since: "device"))
+        XCTAssertThrowsError(try ios18.sign(alias: "device", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, transient) }
+        XCTAssertThrowsError(try ios18.publicKey(alias: "device")) { XCTAssertEqual($0 as? DeviceKeyError, transient) }
+        // The same API under another major version: unknown too.
+        let ios17Later = store(service, reading: .evaluatedPolicyDomainState, osMajor: 19)
+        refuses("ios17-other")
+        XCTAssertThrowsError(try ios17Later.sign(alias: "device", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, transient) }
+
+        // The key signs on iOS 18: its state is recorded again, from iOS 18's API...
+        StubSecureEnclave.behaviour = .init(works: true)
+        StubLocalAuthentication.state = .init(biometryStateHash: Data("ios18-value".utf8), passcodeSet: true)
+        XCTAssertEqual(try ios18.sign(alias: "device", message: Data([1])), StubSecureEnclave.stubSignature)
+        XCTAssertEqual(BiometryState(record: try XCTUnwrap(recordedState(ios18, "device"))),
+                       BiometryState(source: .domainStateBiometry, osMajor: 18, hash: Data("ios18-value".utf8)))
+        // ... so that a change of the enrolment is detected again, and the same one is not.
+        refuses("ios18-value")
+        XCTAssertThrowsError(try ios18.sign(alias: "device", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, transient) }
+        refuses("ios18-other")
+        XCTAssertThrowsError(try ios18.sign(alias: "device", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, .KeyInvalidated) }
+
+        // A bare state recorded by an earlier version of the store (no API, no OS): unknown,
+        // even when it equals the current value byte for byte or differs from it.
+        let legacy = store("test.legacy.\(UUID().uuidString)", reading: .domainStateBiometry, osMajor: 18)
+        plantKey(legacy, "old", record: Data("ios18-value".utf8))
+        for now in ["ios18-value", "ios18-other"] {
+            refuses(now)
+            XCTAssertFalse(legacy.biometryChanged(since: "old"))
+            XCTAssertThrowsError(try legacy.sign(alias: "old", message: Data([1]))) { XCTAssertEqual($0 as? DeviceKeyError, transient) }
+        }
+        // A signature replaces it with a full record.
+        StubSecureEnclave.behaviour = .init(works: true)
+        _ = try legacy.sign(alias: "old", message: Data([1]))
+        XCTAssertEqual(BiometryState(record: try XCTUnwrap(recordedState(legacy, "old")))?.source, .domainStateBiometry)
+    }
+
+    /// What the two APIs give through the stub, tagged with their source and the OS version;
+    /// nil without enrolled biometry. The record round-trips; anything else is not a record.
+    func testBiometricStateReadingAndRecords() throws {
+        StubLocalAuthentication.state = .init(biometryStateHash: Data("faces".utf8), passcodeSet: true)
+        let old = try XCTUnwrap(SecureEnclaveKeyStore.biometryState(from: .evaluatedPolicyDomainState, osMajor: 17))
+        let new = try XCTUnwrap(SecureEnclaveKeyStore.biometryState(from: .domainStateBiometry, osMajor: 18))
+        XCTAssertEqual(old, BiometryState(source: .evaluatedPolicyDomainState, osMajor: 17, hash: Data("faces".utf8)))
+        XCTAssertEqual(new, BiometryState(source: .domainStateBiometry, osMajor: 18, hash: Data("faces".utf8)))
+        XCTAssertNil(old.changed(to: new), "another API")
+        XCTAssertNil(new.changed(to: BiometryState(source: .domainStateBiometry, osMajor: 19, hash: Data("faces".utf8))), "another OS version")
+        XCTAssertEqual(new.changed(to: BiometryState(source: .domainStateBiometry, osMajor: 18, hash: Data("other".utf8))), true)
+        XCTAssertEqual(new.changed(to: new), false)
+        XCTAssertEqual(BiometryState(record: new.record), new)
+        XCTAssertNil(BiometryState(record: Data("faces".utf8)))
+        XCTAssertNil(BiometryState(record: Data(#"{"format":2,"source":"domainStateBiometry","osMajor":18,"hash":""}"#.utf8)))
+        XCTAssertNil(BiometryState(record: Data(#"{"format":1,"source":"somethingElse","osMajor":18,"hash":""}"#.utf8)))
+        // This OS's reading (the Linux build takes the iOS 18 branch).
+        XCTAssertEqual(SecureEnclaveKeyStore.currentBiometryState()?.source, .domainStateBiometry)
+        StubLocalAuthentication.state = .init(biometryStateHash: nil, passcodeSet: true)
+        XCTAssertNil(SecureEnclaveKeyStore.biometryState(from: .evaluatedPolicyDomainState, osMajor: 17))
+        XCTAssertNil(SecureEnclaveKeyStore.currentBiometryState())
     }
 
     func testSecureEnclaveErrorMapping() {

@@ -118,16 +118,18 @@ enum Fixture {
 }
 
 /// How `task` ended, or nil when it did not end within `seconds` (a hang). Never waits longer.
-func outcome<T: Sendable>(of task: Task<T, any Error>, within seconds: Double = 5) async -> Result<T, any Error>? {
+/// The bound only catches hangs: it is generous so that a loaded machine cannot trip it.
+func outcome<T: Sendable>(of task: Task<T, any Error>, within seconds: Double = 30) async -> Result<T, any Error>? {
     let first = FirstOf<Result<T, any Error>?>()
+    let timer = Task {
+        do { try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000)) } catch { return }
+        first.resume(nil)
+    }
+    defer { timer.cancel() }
     return await withCheckedContinuation { (cont: CheckedContinuation<Result<T, any Error>?, Never>) in
         first.install(cont)
         Task {
             do { first.resume(.success(try await task.value)) } catch { first.resume(.failure(error)) }
-        }
-        Task {
-            try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
-            first.resume(nil)
         }
     }
 }

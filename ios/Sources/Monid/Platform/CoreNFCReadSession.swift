@@ -74,18 +74,26 @@ public final class CoreNFCReadSession: Sendable {
     public let transportInfo: TransportInfo
     /// The pause before a new session (iOS refuses one right after another ends: "system busy").
     public let restartDelay: TimeInterval
-    /// How long to wait for the delegate to learn why a session ended after a command failed.
-    let reasonGrace: TimeInterval = 0.5
+    /// How long to wait for the delegate to learn why a session ended after a command failed
+    /// (0.5 s; tests choose it).
+    let reasonGrace: TimeInterval
 
-    public init(messages: Messages = Messages(), maxSessions: Int = 5,
-                pollingOption: NFCTagReaderSession.PollingOption = [.iso14443],
-                transportInfo: TransportInfo = CoreNFCTransport.defaultInfo,
-                restartDelay: TimeInterval = 1) {
+    public convenience init(messages: Messages = Messages(), maxSessions: Int = 5,
+                            pollingOption: NFCTagReaderSession.PollingOption = [.iso14443],
+                            transportInfo: TransportInfo = CoreNFCTransport.defaultInfo,
+                            restartDelay: TimeInterval = 1) {
+        self.init(messages: messages, maxSessions: maxSessions, pollingOption: pollingOption,
+                  transportInfo: transportInfo, restartDelay: restartDelay, reasonGrace: 0.5)
+    }
+
+    init(messages: Messages, maxSessions: Int, pollingOption: NFCTagReaderSession.PollingOption,
+         transportInfo: TransportInfo, restartDelay: TimeInterval, reasonGrace: TimeInterval) {
         self.messages = messages
         self.maxSessions = max(1, maxSessions)
         self.pollingOption = pollingOption
         self.transportInfo = transportInfo
         self.restartDelay = max(0, restartDelay)
+        self.reasonGrace = max(0, reasonGrace)
     }
 
     /// Reads (resuming across sessions) the document that `reader`'s key opens.

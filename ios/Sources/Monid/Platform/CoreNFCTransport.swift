@@ -71,16 +71,19 @@ public final class CoreNFCTransport: NfcTransport, @unchecked Sendable {
         end.record(error)
     }
 
-    /// The CoreNFC code of the last command CoreNFC failed (`readerTransceiveErrorTagNotConnected`
-    /// when the tag was no longer available), nil if none failed. A refused SELECT answered with
-    /// 6A82 is not a failure.
+    /// The CoreNFC code with which CoreNFC failed the LAST command (`readerTransceiveErrorTagNotConnected`
+    /// when the tag was no longer available); nil when the last command got an answer, timed
+    /// out, or was refused before reaching CoreNFC, and before any command. Each command clears
+    /// it: a failure the core absorbed earlier (e.g. "packet too long" on an extended read, after
+    /// which it steps down and goes on) is not reported for a read that later fails for the
+    /// chip's own reason. A refused SELECT answered with 6A82 is an answer, not a failure.
     public var lastFailure: NFCReaderError.Code? {
         lock.lock()
         defer { lock.unlock() }
         return failure
     }
 
-    private func failed(_ code: NFCReaderError.Code) {
+    private func setFailure(_ code: NFCReaderError.Code?) {
         lock.lock()
         failure = code
         lock.unlock()
@@ -89,8 +92,9 @@ public final class CoreNFCTransport: NfcTransport, @unchecked Sendable {
     public func info() throws -> TransportInfo { linkInfo }
 
     public func transceive(apdu: Data) throws -> Data {
+        setFailure(nil)
         guard tag.isAvailable else {
-            failed(.readerTransceiveErrorTagNotConnected)
+            setFailure(.readerTransceiveErrorTagNotConnected)
             throw Self.map(NFCReaderError(.readerTransceiveErrorTagNotConnected), sessionEnd: end.code)
         }
         guard let command = NFCISO7816APDU(data: apdu) else {
@@ -122,7 +126,7 @@ public final class CoreNFCTransport: NfcTransport, @unchecked Sendable {
                 // An AID the app did not declare: iOS refused to send it. "Not found".
                 return Data([0x6A, 0x82])
             }
-            failed(e.code)
+            setFailure(e.code)
             throw Self.map(e, sessionEnd: end.code)
         }
     }
@@ -197,6 +201,7 @@ final class SessionEndRecord: @unchecked Sendable {
     private var reason: NFCReaderError.Code?
     private var next = 0
     private var waiters: [Int: CheckedContinuation<NFCReaderError.Code?, Never>] = [:]
+    private var awaited: (@Sendable () -> Void)?
 
     /// The reason, nil while the session runs (or before its delegate heard of the end).
     var code: NFCReaderError.Code? {
@@ -217,6 +222,14 @@ final class SessionEndRecord: @unchecked Sendable {
         for w in all { w.resume(returning: recorded) }
     }
 
+    /// Calls `hook` once, when a ``wait(upTo:)`` begins without a reason (after its waiter is
+    /// registered): lets the tests deliver a late reason exactly then.
+    func whenAwaited(_ hook: @escaping @Sendable () -> Void) {
+        lock.lock()
+        awaited = hook
+        lock.unlock()
+    }
+
     /// The reason, waiting up to `seconds` for it (the completion handler of a failed command
     /// may run before the delegate hears why the session ended). Each waiter resumes once.
     func wait(upTo seconds: TimeInterval) async -> NFCReaderError.Code? {
@@ -230,7 +243,10 @@ final class SessionEndRecord: @unchecked Sendable {
             let id = next
             next += 1
             waiters[id] = cont
+            let hook = awaited
+            awaited = nil
             lock.unlock()
+            hook?()
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
                 lock.lock()
                 let w = waiters.removeValue(forKey: id)

@@ -25,11 +25,26 @@ import Security
 /// Errors: ``DeviceKeyError/KeyInvalidated`` (delete the alias, generate, enrol again) ONLY
 /// when the key is gone for good: the keychain / CryptoTokenKit say the key object no longer
 /// exists, or the key needs the enrolled biometry and the enrolled faces / fingers changed
-/// since it was made (the biometric domain state recorded at `generate` differs from the
-/// current one) while the enclave refuses the key. Transient failures keep their own cases:
+/// since it last worked (the biometric domain state recorded with it differs from the current
+/// one) while the enclave refuses the key. Transient failures keep their own cases:
 /// the user dismissing the prompt ``DeviceKeyError/UserCancelled``, a locked device or no UI
 /// (interaction not allowed) or a biometry lockout ``DeviceKeyError/AuthenticationFailed``, the
 /// enclave busy or unreachable and anything unknown ``DeviceKeyError/Platform`` (try again).
+///
+/// The biometric domain state is recorded at `generate` (and again after a signature, when it
+/// differs or cannot be compared: the key works with the biometry enrolled now) with the API
+/// that gave it (`LAContext.evaluatedPolicyDomainState` before iOS 18 / macOS 15,
+/// `LAContext.domainState.biometry.stateHash` from then on) and the major OS version. States are
+/// compared only when both came from the same API under the same major OS version: Apple warns
+/// that the value can change between major OS versions although the enrolled biometry did not,
+/// and the two APIs' values are not comparable. Any other state (another API or OS version, or
+/// a record without them, made by an earlier version of this store) is unknown, never a reason
+/// for `KeyInvalidated`. Residual risks: Apple reserves the right to change the value
+/// exceptionally at other times too, and then a transient refusal of the key is reported as
+/// `KeyInvalidated` (the app deletes a key that still worked, and the user enrols again); and
+/// after an OS upgrade a change of the enrolled biometry goes undetected until the key signs
+/// once (a key the enclave refuses for good then fails with the enclave's own error, which is
+/// `KeyInvalidated` only for the key-gone codes).
 ///
 /// It conforms to the generated ``DeviceKeyStore`` protocol (the bindings' foreign trait), so
 /// it is handed as is to `createReceipt` / `enrol` or ``MonidReceipts``, and throws the
@@ -76,17 +91,27 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
     public let service: String
     /// The user authentication of keys made with `userAuthenticationRequired`.
     public let userAuthentication: UserAuthentication
-    /// Guards the keychain's check-then-add in `generate` and `delete` (the platform calls are
-    /// thread-safe; the sequence is not). Never held while the Secure Enclave signs.
+    /// Guards the keychain's check-then-add in `generate`, `delete` and the state recorded
+    /// after a signature (the platform calls are thread-safe; the sequences are not). Never held while the Secure Enclave signs.
     private let lock = NSLock()
+    /// Reads the current biometric domain state (``currentBiometryState()``; the tests choose
+    /// the API and the OS version).
+    private let readBiometryState: @Sendable () -> BiometryState?
 
-    public init(service: String = "org.monid.device-keys",
-                userAuthentication: UserAuthentication = .biometryOrPasscode) {
-        self.service = service
-        self.userAuthentication = userAuthentication
+    public convenience init(service: String = "org.monid.device-keys",
+                            userAuthentication: UserAuthentication = .biometryOrPasscode) {
+        self.init(service: service, userAuthentication: userAuthentication,
+                  biometryState: { SecureEnclaveKeyStore.currentBiometryState() })
     }
 
-    /// The keychain service of the biometric domain states recorded at `generate` (one item
+    init(service: String, userAuthentication: UserAuthentication,
+         biometryState: @escaping @Sendable () -> BiometryState?) {
+        self.service = service
+        self.userAuthentication = userAuthentication
+        self.readBiometryState = biometryState
+    }
+
+    /// The keychain service of the biometric domain states recorded with the keys (one item
     /// per alias, next to the key blobs).
     var biometryStateService: String { service + ".biometry-state" }
 
@@ -99,7 +124,7 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
         if try loadBlob(alias, service: service) != nil { throw DeviceKeyError.AlreadyExists }
         guard SecureEnclave.isAvailable else { throw DeviceKeyError.HardwareUnavailable }
         var flags: SecAccessControlCreateFlags = [.privateKeyUsage]
-        var biometryState: Data?
+        var biometryState: BiometryState?
         if options.userAuthenticationRequired {
             // Refuse a policy this device cannot meet now, instead of a key that never signs.
             let context = LAContext()
@@ -109,7 +134,7 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
                 throw DeviceKeyError.HardwareUnavailable
             }
             flags.formUnion(userAuthentication.flags)
-            if userAuthentication.bindsBiometry { biometryState = Self.currentBiometryState() }
+            if userAuthentication.bindsBiometry { biometryState = readBiometryState() }
         }
         guard let access = SecAccessControlCreateWithFlags(
             nil, kSecAttrAccessibleWhenUnlockedThisDeviceOnly, flags, nil)
@@ -124,10 +149,11 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
         }
         let publicKey = try Self.checkedPublicKey(key.publicKey.x963Representation)
         try storeBlob(alias, key.dataRepresentation, service: service)
+        // A state left by an earlier key under this alias is not this key's.
+        _ = SecItemDelete(query(alias, service: biometryStateService) as CFDictionary)
         if let biometryState {
             // Best effort: without it a later failure is just not read as an invalidation.
-            _ = SecItemDelete(query(alias, service: biometryStateService) as CFDictionary)
-            try? storeBlob(alias, biometryState, service: biometryStateService)
+            try? storeBlob(alias, biometryState.record, service: biometryStateService)
         }
         return publicKey
     }
@@ -138,13 +164,16 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
     }
 
     public func sign(alias: String, message: Data) throws -> Data {
-        let key = try loadKey(alias)
+        let (key, blob) = try loadKeyAndBlob(alias)
+        let signature: Data
         do {
             // May show the biometric prompt: Rust calls this on the receipt's own thread.
-            return try key.signature(for: message).derRepresentation
+            signature = try key.signature(for: message).derRepresentation
         } catch {
             throw failure(error, alias: alias)
         }
+        recordBiometryStateAfterUse(alias, blob: blob)
+        return signature
     }
 
     public func delete(alias: String) throws {
@@ -167,28 +196,110 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
 
     // MARK: biometry
 
-    /// The enrolled biometry's domain state (changes when faces / fingers are enrolled or
-    /// removed), nil when biometry cannot be evaluated now (none enrolled, locked out).
-    static func currentBiometryState() -> Data? {
+    /// A biometric domain state as recorded with a key: the opaque value (it changes when faces
+    /// / fingers are enrolled or removed), the API that gave it, and the major OS version.
+    struct BiometryState: Codable, Equatable, Sendable {
+        enum Source: String, Codable, Sendable {
+            /// `LAContext.evaluatedPolicyDomainState` (before iOS 18 / macOS 15 / Mac Catalyst 18
+            /// / visionOS 2).
+            case evaluatedPolicyDomainState
+            /// `LAContext.domainState.biometry.stateHash` (from iOS 18 / macOS 15 / Mac Catalyst
+            /// 18 / visionOS 2).
+            case domainStateBiometry
+        }
+
+        /// The record's layout (1).
+        var format = 1
+        var source: Source
+        var osMajor: Int
+        var hash: Data
+
+        init(source: Source, osMajor: Int, hash: Data) {
+            self.source = source
+            self.osMajor = osMajor
+            self.hash = hash
+        }
+
+        /// The keychain record.
+        var record: Data {
+            // Encoding these fields cannot fail.
+            (try? JSONEncoder().encode(self)) ?? Data()
+        }
+
+        /// A record read back; nil for anything else (a bare state written by an earlier
+        /// version of this store, another layout, damage).
+        init?(record: Data) {
+            guard let state = try? JSONDecoder().decode(Self.self, from: record), state.format == 1 else {
+                return nil
+            }
+            self = state
+        }
+
+        /// Whether the enrolled biometry changed from `self` to `current`; nil when the two
+        /// cannot be compared (another API, or another major OS version: Apple may change the
+        /// value across major versions without any change of the enrolled faces / fingers).
+        func changed(to current: BiometryState) -> Bool? {
+            guard source == current.source, osMajor == current.osMajor else { return nil }
+            return hash != current.hash
+        }
+    }
+
+    /// The enrolled biometry's domain state from this OS's API, nil when biometry cannot be
+    /// evaluated now (none enrolled, locked out).
+    static func currentBiometryState() -> BiometryState? {
+        let os = ProcessInfo.processInfo.operatingSystemVersion.majorVersion
+        if #available(iOS 18.0, macOS 15.0, macCatalyst 18.0, visionOS 2.0, *) {
+            return biometryState(from: .domainStateBiometry, osMajor: os)
+        }
+        return biometryState(from: .evaluatedPolicyDomainState, osMajor: os)
+    }
+
+    /// The enrolled biometry's domain state as `source` gives it now, tagged with `osMajor`; nil
+    /// when biometry cannot be evaluated now or `source` does not exist on this OS.
+    static func biometryState(from source: BiometryState.Source, osMajor: Int) -> BiometryState? {
         let context = LAContext()
         guard context.canEvaluatePolicy(.deviceOwnerAuthenticationWithBiometrics, error: nil) else {
             return nil
         }
-        if #available(iOS 18.0, macOS 15.0, macCatalyst 18.0, visionOS 2.0, *) {
-            return context.domainState.biometry.stateHash
+        let hash: Data?
+        switch source {
+        case .domainStateBiometry:
+            guard #available(iOS 18.0, macOS 15.0, macCatalyst 18.0, visionOS 2.0, *) else { return nil }
+            hash = context.domainState.biometry.stateHash
+        case .evaluatedPolicyDomainState:
+            hash = context.evaluatedPolicyDomainState
         }
-        return context.evaluatedPolicyDomainState
+        return hash.map { BiometryState(source: source, osMajor: osMajor, hash: $0) }
     }
 
-    /// True only when the key's recorded biometric state and the current one are both known
-    /// and differ: the enrolled faces / fingers changed since the key was made. Unknown (no
-    /// record, biometry locked out or unenrolled right now) is false: never read as an
-    /// invalidation.
+    /// True only when the key's recorded biometric state and the current one are both known,
+    /// comparable (same API, same major OS version) and differ: the enrolled faces / fingers
+    /// changed since the key last worked. Anything else (no record, a record from another API
+    /// or OS version or an earlier layout, biometry locked out or unenrolled right now) is
+    /// false: never read as an invalidation.
     func biometryChanged(since alias: String) -> Bool {
-        guard let recorded = try? loadBlob(alias, service: biometryStateService),
-              let current = Self.currentBiometryState()
+        guard let data = try? loadBlob(alias, service: biometryStateService),
+              let recorded = BiometryState(record: data),
+              let current = readBiometryState()
         else { return false }
-        return recorded != current
+        return recorded.changed(to: current) == true
+    }
+
+    /// After the key with `blob` signed: it works with the biometry enrolled now, so its
+    /// recorded state becomes the current one when it differs or cannot be compared (recorded
+    /// by another API or under another major OS version, or in an earlier layout), and later
+    /// failures are compared with a state from this OS again. Only for a key that has a record
+    /// (bound to the biometry), and only if the alias still holds that key. Best effort.
+    private func recordBiometryStateAfterUse(_ alias: String, blob: Data) {
+        guard let current = readBiometryState() else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard let data = try? loadBlob(alias, service: biometryStateService),
+              BiometryState(record: data) != current,
+              (try? loadBlob(alias, service: service)) == blob
+        else { return }
+        _ = SecItemDelete(query(alias, service: biometryStateService) as CFDictionary)
+        try? storeBlob(alias, current.record, service: biometryStateService)
     }
 
     /// Maps a failure of the Secure Enclave with this key: cancels and "no UI now" keep their
@@ -249,11 +360,15 @@ public final class SecureEnclaveKeyStore: DeviceKeyStore, @unchecked Sendable {
     }
 
     private func loadKey(_ alias: String) throws -> SecureEnclave.P256.Signing.PrivateKey {
+        try loadKeyAndBlob(alias).key
+    }
+
+    private func loadKeyAndBlob(_ alias: String) throws -> (key: SecureEnclave.P256.Signing.PrivateKey, blob: Data) {
         lock.lock()
         let blob = try { defer { lock.unlock() }; return try loadBlob(alias, service: service) }()
         guard let blob else { throw DeviceKeyError.NotFound }
         do {
-            return try SecureEnclave.P256.Signing.PrivateKey(dataRepresentation: blob)
+            return (try SecureEnclave.P256.Signing.PrivateKey(dataRepresentation: blob), blob)
         } catch {
             // Not necessarily an invalidated key: the prompt dismissed, the device locked, the
             // enclave busy... `failure` tells them apart.
