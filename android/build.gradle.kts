@@ -13,6 +13,7 @@
 // it, the app build: `--no-default-features` (no virtual chip, no verifier), whatever the
 // crate's default features are.
 import org.gradle.api.tasks.Exec
+import org.jetbrains.kotlin.gradle.dsl.KotlinVersion
 
 plugins {
     alias(libs.plugins.android.library)
@@ -71,6 +72,18 @@ android {
 
 kotlin {
     jvmToolchain(17)
+    // Consumers on older Kotlin: compiled at the oldest language/API level Kotlin 2.4.20 still
+    // accepts (catalog `kotlinLanguage`, 2.0; scripts/ffi/kotlin.sh compiles CI's run with the same
+    // -language-version/-api-version), so the AAR carries Kotlin 2.0 metadata instead of 2.4, and
+    // depends on a kotlin-stdlib of that line (catalog `kotlinStdlib`) instead of the plugin's
+    // 2.4.20 (whose metadata an app's older compiler could not read). An app needs Kotlin 1.9 or
+    // newer (a compiler reads metadata one version ahead).
+    compilerOptions {
+        val level = KotlinVersion.fromVersion(libs.versions.kotlinLanguage.get())
+        languageVersion.set(level)
+        apiVersion.set(level)
+    }
+    coreLibrariesVersion = libs.versions.kotlinStdlib.get()
 }
 
 dependencies {

@@ -19,6 +19,10 @@
 # against android/src/stubs/java (compile-only stubs of the few android.* classes, compiled by
 # javac; they are NOT on the test run's classpath, so a test touching android.* would fail).
 #
+# Everything is compiled at the language/API level the AAR is built at (android/gradle/
+# libs.versions.toml `kotlinLanguage`, read here: -language-version/-api-version), so CI proves the
+# shell (and the generated bindings) compile at that level.
+#
 # Prints "kotlin: N passed, N failed"; exits non-zero on any failure.
 # Env: FFI_SKIP_BUILD=1 (cdylib already built), KOTLIN_VERSION (2.4.20), KOTLIN_TEST_TIMEOUT (600),
 # KOTLIN_LIBRARY_DIR (load libmonid.so from there instead), KOTLIN_SUITE (name of the summary line).
@@ -32,6 +36,12 @@ JAVA_SHARE=/usr/share/java
 ANDROID="$FFI_REPO/android"
 
 fail_line() { echo "${KOTLIN_SUITE:-kotlin}: 0 passed, 1 failed"; ffi_die "$*"; }
+
+# The catalog's `kotlinLanguage` (e.g. 2.0).
+kotlin_level() {
+    sed -n 's/^[[:space:]]*kotlinLanguage[[:space:]]*=[[:space:]]*"\([0-9][0-9.]*\)".*/\1/p' \
+        "$ANDROID/gradle/libs.versions.toml" | head -1
+}
 
 host_apt_install() {
     local missing=() p
@@ -101,7 +111,9 @@ test_classes() {
 }
 
 run_tests() {
-    local gen="$FFI_OUT/kotlin-gen" build="$FFI_OUT/kotlin-build" t0 classes srcs stubs
+    local gen="$FFI_OUT/kotlin-gen" build="$FFI_OUT/kotlin-build" t0 classes srcs stubs level
+    level=$(kotlin_level)
+    [ -n "$level" ] || fail_line "no kotlinLanguage in android/gradle/libs.versions.toml"
     ffi_build || fail_line "build failed"
     ffi_generate kotlin "$gen" || fail_line "generation failed"
     rm -rf "$build"; mkdir -p "$build/stubs" "$build/classes" "$build/runner"
@@ -110,8 +122,9 @@ run_tests() {
     write_runner "$build/runner"
     mapfile -t srcs < <(find "$gen" "$ANDROID/src/main/kotlin" "$ANDROID/src/test/kotlin" -name '*.kt' | sort)
     t0=$(ffi_now)
-    ffi_log "kotlinc: ${#srcs[@]} source files"
-    "$KHOME/bin/kotlinc" -nowarn -cp "$(deps_cp):$build/stubs" -d "$build/classes" \
+    ffi_log "kotlinc: ${#srcs[@]} source files, language and API version $level"
+    "$KHOME/bin/kotlinc" -nowarn -language-version "$level" -api-version "$level" \
+        -cp "$(deps_cp):$build/stubs" -d "$build/classes" \
         "${srcs[@]}" "$build/runner/FfiJUnitRunner.kt" || fail_line "kotlinc failed"
     ffi_log "compiled in $(ffi_since "$t0") s"
     classes=$(test_classes)

@@ -20,13 +20,31 @@ import uniffi.monid.TransportException
  * - `InterruptedException` becomes the declared `Cancelled` (where there is one) and the
  *   thread's interrupt flag is restored while Rust unwinds; the shell call that owns the thread
  *   ([MonidReader.read], [MonidReceipts]) reports it as its `Cancelled` error and then clears
- *   the flag it restored, so that it does not leak into the dispatcher's next task;
+ *   the flag ([consumeInterrupt]), so that it does not leak into the dispatcher's next task.
+ *   The same holds when the callback converted the interrupt itself and re-interrupted the
+ *   thread before throwing its declared `Cancelled` (as [org.monid.android.IsoDepTransport] and
+ *   [org.monid.android.AndroidKeystoreKeyStore] do): the guard then sees no
+ *   `InterruptedException`, and the owning call goes by its outcome;
  *   `java.util.concurrent.CancellationException` (which includes kotlinx's) becomes
  *   `Cancelled` too;
  * - anything else becomes the declared `Unexpected` (`Failed` for a listener) with the
  *   exception's CLASS NAME only, never its message.
  */
 internal object CallbackGuard {
+    /**
+     * Called by a shell call that owns a worker thread ([MonidReader.read], [MonidReceipts]) in
+     * that thread, once its Rust call has returned: clears the thread's interrupt flag when the
+     * call [ended as cancelled][cancelled] (or one of its guards saw an `InterruptedException`)
+     * and the flag was not already set when the call started ([interruptedAtStart]). Such an
+     * interrupt was raised during the call and consumed as its cancellation, whether a guard
+     * restored it or the callback re-interrupted the thread itself before throwing its declared
+     * `Cancelled`. A flag set before the call started belongs to whoever set it and is left
+     * alone (a caller's dispatcher may run the call in a thread the caller owns).
+     */
+    fun consumeInterrupt(interruptedAtStart: Boolean, cancelled: Boolean) {
+        if (cancelled && !interruptedAtStart) Thread.interrupted()
+    }
+
     /** The fully qualified class name of [t] (never its message). */
     fun className(t: Throwable): String = t.javaClass.name
 

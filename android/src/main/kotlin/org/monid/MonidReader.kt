@@ -33,7 +33,8 @@ import uniffi.monid.defaultReadOptions
  *
  * After [MonidError.TagLost], call [read] again with a fresh transport once the tag is back:
  * files already read are not read again. Cancelling the coroutine that calls [read], or calling
- * [cancel] from any thread, stops the read before its next APDU with [MonidError.Cancelled].
+ * [cancel] from any thread while [read] runs, stops the read before its next APDU with
+ * [MonidError.Cancelled]. A [cancel] while no read runs has no effect (see [cancel]).
  *
  * ```
  * val reader = MonidReader(AccessKey.can("123456"))
@@ -78,9 +79,6 @@ class MonidReader @JvmOverloads constructor(
     /** The cancellation flags of the reads that entered [read] and have not returned. */
     private val calls = HashSet<AtomicBoolean>() // guarded by lock
 
-    /** A [cancel] that found no read: it cancels the next read to start. */
-    private var pendingCancel = false // guarded by lock
-
     /**
      * Reads (or resumes reading) the document over [transport] on [dispatcher].
      *
@@ -89,31 +87,35 @@ class MonidReader @JvmOverloads constructor(
      * therefore registers its own flag as soon as it is entered, before switching to
      * [dispatcher], and wraps [transport] in a per-call wrapper that checks that flag before
      * every APDU and throws `TransportException.Cancelled` once it is set (it is never cleared):
-     * whatever the timing, a cancelled read stops with [MonidError.Cancelled] within one APDU,
-     * and one cancelled before it started (see [cancel]) sends none. The coroutine watcher runs
-     * on [Dispatchers.Unconfined], i.e. synchronously in the thread that cancels, so it does not
-     * need a free thread of [dispatcher].
+     * whatever the timing, a read cancelled while it runs stops with [MonidError.Cancelled]
+     * within one APDU, and one cancelled before its first APDU (while it waits for a thread of
+     * [dispatcher], or during the transport's `info()`) sends none. The coroutine watcher runs
+     * on [Dispatchers.Unconfined], i.e. synchronously in the thread that cancels, so it does
+     * not need a free thread of [dispatcher].
      *
      * The wrapper also turns anything the transport throws that is not a
      * `TransportException` (an `IllegalStateException`, `TODO()`, an `AssertionError`) into
      * `TransportException.Unexpected(<class name>)`: the read ends with [MonidError.Internal],
-     * never with an empty response or the exception's message. An `InterruptedException` from
-     * the transport ends it with [MonidError.Cancelled] (the worker thread's interrupt flag is
-     * cleared once the read has ended, so it does not leak into [dispatcher]'s next task).
+     * never with an empty response or the exception's message.
+     *
+     * Interrupts: a transport interrupted in the worker thread ends the read with
+     * [MonidError.Cancelled], whether it throws the raw `InterruptedException` (the wrapper
+     * converts it and restores the flag) or converts it itself and re-interrupts the thread, as
+     * [org.monid.android.IsoDepTransport] does (`TransportException.Cancelled`). Once the Rust
+     * read has returned, the worker thread's interrupt flag is cleared if the read ended as
+     * [MonidError.Cancelled] (or the wrapper saw an `InterruptedException`) AND the flag was
+     * not set when the read started: that interrupt was consumed as the read's cancellation, and
+     * must not leak into [dispatcher]'s next task ([Dispatchers.IO] reuses its threads as they
+     * are). It is not cleared unconditionally: [dispatcher] is the caller's choice and may run
+     * the read in a thread the caller owns, so a flag already set when the read started (someone
+     * else's interrupt) is left as it was.
      *
      * @throws MonidError on failure (a sealed hierarchy; [MonidError.TagLost] is resumable).
      */
     suspend fun read(transport: NfcTransport): Document {
         val cancelled = AtomicBoolean(false)
-        synchronized(lock) {
-            calls.add(cancelled)
-            if (pendingCancel) {
-                pendingCancel = false
-                cancelled.set(true)
-            }
-        }
+        synchronized(lock) { calls.add(cancelled) }
         try {
-            if (cancelled.get()) throw MonidError.Cancelled("cancelled before the read started")
             return withContext(dispatcher) { readOn(transport, cancelled) }
         } finally {
             synchronized(lock) { calls.remove(cancelled) }
@@ -134,29 +136,34 @@ class MonidReader @JvmOverloads constructor(
             }
         }
         val link = CancellableTransport(transport, cancelled)
+        val interruptedAtStart = Thread.currentThread().isInterrupted
+        var endedCancelled = false
         try {
             reader.read(link, listener)
         } catch (e: Exception) {
-            throw MonidError.from(e)
+            val error = MonidError.from(e)
+            endedCancelled = error is MonidError.Cancelled
+            throw error
         } finally {
             finished.set(true)
             watcher.cancel()
-            // An interrupted transport ended the read as Cancelled: the interrupt is consumed.
-            if (link.interrupted) Thread.interrupted()
+            CallbackGuard.consumeInterrupt(interruptedAtStart, endedCancelled || link.interrupted)
         }
     }
 
     /**
      * Cancels the read in progress (it stops within one APDU with [MonidError.Cancelled]); safe
-     * from any thread. A cancel is never lost: when no read is running (for instance a read
-     * launched in a coroutine that has not started yet), the NEXT [read] to start is cancelled
-     * before it sends anything. Only one read consumes a cancel: the read after it is not
-     * affected.
+     * from any thread. A read is in progress from the moment [read] is entered (before it
+     * waits for a thread of [dispatcher]) until it returns.
+     *
+     * With no read in progress, [cancel] has NO effect: it is not kept for a later read. A
+     * Cancel tapped on the "hold the card again" screen after [MonidError.TagLost], or a cancel
+     * in `onPause`, must not make the resumed read fail. To cancel a read that has not started
+     * yet (launched in a coroutine that has not run), cancel that coroutine's `Job`: a read whose
+     * coroutine is cancelled before it runs is never entered and sends nothing.
      */
     fun cancel() {
-        synchronized(lock) {
-            if (calls.isEmpty()) pendingCancel = true else calls.forEach { it.set(true) }
-        }
+        synchronized(lock) { calls.forEach { it.set(true) } }
         reader.cancel()
     }
 

@@ -27,7 +27,18 @@ import uniffi.monid.SealedReceipt
  * `DeviceKeyException` (an `Error` included) arrives in Rust as `DeviceKeyException.Unexpected`
  * with its class name only, and the call fails with [ReceiptFailure.KeyStore]; an
  * `InterruptedException` or a `CancellationException` as `DeviceKeyException.Cancelled`
- * ([ReceiptFailure.Cancelled]; the worker thread's interrupt flag is cleared afterwards).
+ * ([ReceiptFailure.Cancelled]).
+ *
+ * Interrupts: a key store interrupted in the worker thread (a prompt waiting on a latch) ends
+ * the call with [ReceiptFailure.Cancelled], whether it throws the raw `InterruptedException`
+ * (the guard converts it and restores the flag) or converts it itself and re-interrupts the
+ * thread, as [org.monid.android.AndroidKeystoreKeyStore] does
+ * (`DeviceKeyException.Cancelled`). Once the Rust call has returned, the worker thread's
+ * interrupt flag is cleared if the call ended as [ReceiptFailure.Cancelled] (or the guard saw
+ * an `InterruptedException`) AND the flag was not set when the call started: that interrupt
+ * was consumed as the cancellation and must not leak into [dispatcher]'s next task
+ * ([Dispatchers.IO] reuses its threads as they are). Not unconditionally: [dispatcher] may run
+ * the call in a thread the caller owns, whose earlier interrupt is left as it was.
  *
  * ```
  * val scanned = scanChallengeAsync(qrText, trust)                     // Dispatchers.Default
@@ -93,15 +104,20 @@ class MonidReceipts @JvmOverloads constructor(
                 if (!finished.get()) token.cancel()
             }
         }
+        val interruptedAtStart = Thread.currentThread().isInterrupted
+        var endedCancelled = false
         try {
             block(store, token)
         } catch (e: Exception) {
-            throw ReceiptFailure.from(e)
+            val failure = ReceiptFailure.from(e)
+            endedCancelled = failure is ReceiptFailure.Cancelled
+            throw failure
         } finally {
             finished.set(true)
             watcher.cancel()
-            // An interrupted key store ended the call as Cancelled: the interrupt is consumed.
-            if (store.interrupted) Thread.interrupted()
+            // A key store interrupted during the call ended it as Cancelled: the interrupt is
+            // consumed (see the class doc).
+            CallbackGuard.consumeInterrupt(interruptedAtStart, endedCancelled || store.interrupted)
         }
     }
 }

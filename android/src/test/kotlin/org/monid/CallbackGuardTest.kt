@@ -117,6 +117,106 @@ class CallbackGuardTest {
     }
 
     @Test
+    fun aTransportThatReInterruptsItselfLikeIsoDepTransportDoesNotLeakTheFlag(): Unit = runBlocking {
+        // The shipped mapping converts the interrupt itself and re-interrupts the thread: the
+        // shell's guard sees a declared Cancelled, never the InterruptedException.
+        val card = VirtualCard.cnie()
+        val reader = MonidReader(AccessKey.can(card.can()), defaultReadOptions(), Inline)
+        val t = IsoDepLikeTransport(card) { i -> if (i == 5) throw InterruptedException() }
+        try {
+            val e = assertThrows<MonidError> { runBlocking { reader.read(t) } }
+            assertTrue(e.toString(), e is MonidError.Cancelled)
+            assertTrue("${t.thrown}", t.thrown is TransportException.Cancelled)
+            assertTrue("the mapping re-interrupted the thread", t.interruptedWhenThrown)
+            assertFalse("the worker thread is not left interrupted", Thread.currentThread().isInterrupted)
+            assertEquals(5, t.apdus)
+        } finally {
+            Thread.interrupted()
+        }
+        // The next read on the same reader works.
+        card.reconnect()
+        assertEquals("UTO", reader.read(IsoDepLikeTransport(card)).summary().issuingState?.value())
+        assertFalse(Thread.currentThread().isInterrupted)
+    }
+
+    @Test
+    fun anInterruptPendingBeforeTheReadStartedIsLeftToItsOwner(): Unit = runBlocking {
+        // The read runs in a thread the caller owns (Inline), already interrupted: the read is
+        // cancelled by the transport, but that interrupt was not raised by the read.
+        val card = VirtualCard.cnie()
+        val reader = MonidReader(AccessKey.can(card.can()), defaultReadOptions(), Inline)
+        val t = IsoDepLikeTransport(card) { i -> if (i == 3) throw InterruptedException() }
+        try {
+            val e = assertThrows<MonidError> {
+                runBlocking {
+                    Thread.currentThread().interrupt()
+                    reader.read(t)
+                }
+            }
+            assertTrue(e.toString(), e is MonidError.Cancelled)
+            assertTrue("the caller's interrupt is kept", Thread.currentThread().isInterrupted)
+        } finally {
+            Thread.interrupted()
+        }
+    }
+
+    @Test
+    fun aKeyStoreThatReInterruptsItselfLikeTheAndroidStoreDoesNotLeakTheFlag(): Unit = runBlocking {
+        val keys = JcaKeyStore()
+        keys.generate("d", JcaKeyStore.PLAIN)
+        val card = VirtualCard.cnie()
+        val doc = MonidReader(AccessKey.can(card.can())).use { it.read(ForwardingTransport(card)) }
+        // AndroidKeystoreKeyStore's path: a prompt waiting on a latch is interrupted, and
+        // KeystoreSupport maps it to DeviceKeyException.Cancelled after re-interrupting.
+        var interruptedWhenThrown = false
+        val prompting = object : uniffi.monid.DeviceKeyStore by keys {
+            override fun sign(alias: String, message: ByteArray): ByteArray = try {
+                throw InterruptedException()
+            } catch (t: Throwable) {
+                val e = org.monid.android.KeystoreSupport.toDeviceKeyException(t, "sign")
+                interruptedWhenThrown = Thread.currentThread().isInterrupted
+                throw e
+            }
+        }
+        try {
+            val f = assertThrows<ReceiptFailure> { runBlocking { MonidReceipts(Inline).enrol(doc, prompting, "d") } }
+            assertTrue(f.toString(), f is ReceiptFailure.Cancelled)
+            assertTrue("the mapping re-interrupted the thread", interruptedWhenThrown)
+            assertFalse("the worker thread is not left interrupted", Thread.currentThread().isInterrupted)
+        } finally {
+            Thread.interrupted()
+        }
+        assertTrue(MonidReceipts(Inline).enrol(doc, keys, "d").devicePublicKey().contentEquals(keys.publicKey("d")))
+    }
+
+    @Test
+    fun theShippedMappingsNameTheClassInTheFinalMessage(): Unit = runBlocking {
+        // Through the Rust side, which keeps only the leading type name of an Unexpected reason.
+        val card = VirtualCard.cnie()
+        val reader = MonidReader(AccessKey.can(card.can()))
+        val t = IsoDepLikeTransport(card) { i -> if (i == 4) TODO("tag 04A25B1A") }
+        val e = assertThrows<MonidError> { runBlocking { reader.read(t) } }
+        assertTrue(e.toString(), e is MonidError.Internal)
+        assertTrue(e.message, e.message!!.endsWith("unexpectedly: kotlin.NotImplementedError"))
+        assertFalse(e.message!!.contains("04A25B1A"))
+        val keys = JcaKeyStore()
+        keys.generate("d", JcaKeyStore.PLAIN)
+        card.reconnect()
+        val doc = reader.read(ForwardingTransport(card))
+        val broken = object : uniffi.monid.DeviceKeyStore by keys {
+            override fun sign(alias: String, message: ByteArray): ByteArray = try {
+                throw AssertionError("alias secret-alias-42")
+            } catch (t: Throwable) {
+                throw org.monid.android.KeystoreSupport.toDeviceKeyException(t, "sign")
+            }
+        }
+        val f = assertThrows<ReceiptFailure> { runBlocking { MonidReceipts().enrol(doc, broken, "d") } }
+        assertTrue(f.toString(), f is ReceiptFailure.KeyStore)
+        assertTrue(f.message, f.message!!.contains("unexpectedly: java.lang.AssertionError"))
+        assertFalse(f.message!!.contains("secret"))
+    }
+
+    @Test
     fun aKeyStoreWhoseSignCallsTodoIsAKeyStoreFailure(): Unit = runBlocking {
         val keys = JcaKeyStore()
         keys.generate("d", JcaKeyStore.PLAIN)

@@ -28,6 +28,19 @@ class CatalogVersionsTest {
     }
 
     @Test
+    fun theShellIsCompiledAtTheCatalogsLanguageLevel() {
+        // scripts/ffi/kotlin.sh passes `kotlinLanguage` as -language-version/-api-version, as
+        // build.gradle.kts does: the metadata the compiler wrote says which level it compiled at.
+        val level = catalogVersion("kotlinLanguage")
+        for (c in listOf(MonidReader::class.java, org.monid.android.IsoDepSupport::class.java)) {
+            val mv = c.getAnnotation(Metadata::class.java).metadataVersion
+            assertEquals("$c", level, "${mv[0]}.${mv[1]}")
+        }
+        // The kotlin-stdlib the AAR depends on is of that line (2.4's carries 2.4 metadata).
+        assertTrue(catalogVersion("kotlinStdlib"), catalogVersion("kotlinStdlib").startsWith("$level."))
+    }
+
+    @Test
     fun coroutinesIsTheVersionOnTheClasspath() {
         val resource = kotlinx.coroutines.Job::class.java.classLoader
             .getResourceAsStream("META-INF/kotlinx_coroutines_core.version")

@@ -49,3 +49,42 @@ class LosingTransport(private val card: VirtualCard, private val lose: () -> Boo
 
     override fun info(): TransportInfo = card.info()
 }
+
+/**
+ * A transport built like `org.monid.android.IsoDepTransport` (which needs `android.*`): whatever
+ * the "platform" ([platform], called with the 0-based index of each APDU before it is sent)
+ * throws leaves through [org.monid.android.IsoDepSupport.failure], the shipped mapping, which
+ * turns an `InterruptedException` into `TransportException.Cancelled` and re-interrupts the
+ * thread itself (so the shell's guard never sees the `InterruptedException`).
+ */
+class IsoDepLikeTransport(
+    private val card: VirtualCard,
+    private val platform: (Int) -> Unit = {},
+) : NfcTransport {
+    private val count = AtomicInteger(0)
+
+    /** APDUs delivered to the card. */
+    val apdus: Int get() = count.get()
+
+    /** The mapped failure thrown last, and whether the thread was interrupted as it left. */
+    @Volatile
+    var thrown: TransportException? = null
+        private set
+
+    @Volatile
+    var interruptedWhenThrown = false
+        private set
+
+    override fun transceive(apdu: ByteArray): ByteArray = try {
+        platform(count.get())
+        count.incrementAndGet()
+        card.process(apdu)
+    } catch (t: Throwable) {
+        val e = org.monid.android.IsoDepSupport.failure(t, org.monid.android.IsoDepSupport.STEP_TRANSCEIVE) { true }
+        thrown = e
+        interruptedWhenThrown = Thread.currentThread().isInterrupted
+        throw e
+    }
+
+    override fun info(): TransportInfo = card.info()
+}

@@ -142,7 +142,7 @@ class MonidCancellationTest {
             runCatching { job.await() }
             assertEquals("a cancelled read sends nothing", 0, t.apdus)
             assertTrue("${outcome.get()}", outcome.get() is MonidError.Cancelled)
-            // The cancel was consumed: the next read works.
+            // The cancel applied to that read only: the next read works.
             val again = ForwardingTransport(card)
             reader.read(again)
             assertTrue(again.apdus > 0)
@@ -152,23 +152,45 @@ class MonidCancellationTest {
     }
 
     @Test
-    fun aCancelBeforeReadIsCalledCancelsTheNextReadOnly(): Unit = runBlocking {
+    fun aCancelWithNoReadRunningDoesNotAffectTheNextRead(): Unit = runBlocking {
         val card = VirtualCard.cnie()
         val reader = MonidReader(AccessKey.can(card.can()))
-        // For instance a read launched in a coroutine that has not run yet.
+        // Before any read.
+        reader.cancel()
+        val first = ForwardingTransport(card)
+        assertEquals("UTO", reader.read(first).summary().issuingState?.value())
+        assertTrue(first.apdus > 0)
+        // After TagLost: Cancel tapped on the "hold the card again" screen (or in onPause),
+        // then the card is presented again: the resumed read runs to the end.
+        val fresh = VirtualCard.cnie()
+        val resumable = MonidReader(AccessKey.can(fresh.can()))
+        val lost = ForwardingTransport(fresh) { i -> if (i == 20) throw uniffi.monid.TransportException.TagLost() }
+        val e = runCatching { resumable.read(lost) }.exceptionOrNull()
+        assertTrue("$e", e is MonidError.TagLost)
+        resumable.cancel()
+        fresh.reconnect()
+        val resumed = ForwardingTransport(fresh)
+        assertEquals("UTO", resumable.read(resumed).summary().issuingState?.value())
+        assertTrue(resumed.apdus > 0)
+    }
+
+    @Test
+    fun aReadNotStartedYetIsCancelledThroughItsJob(): Unit = runBlocking {
+        // The idiomatic way to cancel a read launched in a coroutine that has not run yet:
+        // cancel its Job (MonidReader.cancel() has no effect while no read runs).
+        val card = VirtualCard.cnie()
+        val reader = MonidReader(AccessKey.can(card.can()))
         val t = ForwardingTransport(card)
         val job = kotlinx.coroutines.CoroutineScope(Dispatchers.Default).async(start = CoroutineStart.LAZY) {
             reader.read(t)
         }
-        reader.cancel()
+        reader.cancel() // no read running: no effect
+        job.cancel()
         job.start()
         val e = runCatching { job.await() }.exceptionOrNull()
-        assertTrue("$e", e is MonidError.Cancelled)
-        assertEquals(0, t.apdus)
-        // Only that read: the next one runs to the end, and so does a third one.
-        val second = ForwardingTransport(card)
-        assertEquals("UTO", reader.read(second).summary().issuingState?.value())
-        assertTrue(second.apdus > 0)
+        assertTrue("$e", e is kotlinx.coroutines.CancellationException)
+        assertEquals("a read whose coroutine never ran sends nothing", 0, t.apdus)
+        // The reader is not affected.
         assertTrue(reader.read(ForwardingTransport(card)).stats().apdus > 0u)
     }
 

@@ -129,7 +129,10 @@ object IsoDepSupport {
      * - `InterruptedException` (the interrupt flag is restored) and
      *   `java.util.concurrent.CancellationException`: `Cancelled`;
      * - any other exception: `Io("<step> failed: <class>")`; anything else (an `Error`):
-     *   `Unexpected("<step> failed: <class>")`.
+     *   `Unexpected(<fully qualified class name>)`, the class name ONLY: the Rust side keeps
+     *   just the leading type name of an `Unexpected` reason (`exception_type`), so a step
+     *   before it would replace the class (the read fails with
+     *   `MonidError.Internal("transport callback failed unexpectedly: kotlin.NotImplementedError")`).
      * (`TagLostException` is an `IOException`: [IsoDepTransport] maps it to `TagLost` first.)
      */
     @JvmStatic
@@ -148,7 +151,7 @@ object IsoDepSupport {
                 TransportException.Io("$step failed: ${className(t)}")
             }
         is Exception -> TransportException.Io("$step failed: ${className(t)}")
-        else -> TransportException.Unexpected("$step failed: ${className(t)}")
+        else -> TransportException.Unexpected(t.javaClass.name)
     }
 
     internal const val STEP_CONNECT = "connect"

@@ -148,8 +148,10 @@ object KeystoreSupport {
      * exception's class only (never its message, which may quote an alias or data).
      * `InterruptedException` (interrupt flag restored) and
      * `java.util.concurrent.CancellationException` are [DeviceKeyException.Cancelled]; a
-     * `Throwable` that is not an `Exception` is [DeviceKeyException.Unexpected], named the same
-     * way.
+     * `Throwable` that is not an `Exception` is [DeviceKeyException.Unexpected] with its fully
+     * qualified class name ONLY: the Rust side keeps just the leading type name of an
+     * `Unexpected` reason (`exception_type`), so neither [step] nor the cause chain would
+     * survive, and a step before the class would replace it.
      */
     @JvmStatic
     fun toDeviceKeyException(t: Throwable, step: String): DeviceKeyException =
@@ -164,7 +166,7 @@ object KeystoreSupport {
         }
         is java.util.concurrent.CancellationException -> DeviceKeyException.Cancelled()
         // An Error (TODO(), AssertionError, StackOverflowError) in the authenticator or below.
-        !is Exception -> DeviceKeyException.Unexpected("$step failed: ${classNames(t)}")
+        !is Exception -> DeviceKeyException.Unexpected(t.javaClass.name)
         else -> when (classify(t, names)) {
             Failure.KEY_INVALIDATED -> DeviceKeyException.KeyInvalidated()
             Failure.NOT_AUTHENTICATED -> DeviceKeyException.AuthenticationFailed()

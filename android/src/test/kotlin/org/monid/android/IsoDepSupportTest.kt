@@ -133,8 +133,9 @@ class IsoDepSupportTest {
         assertTrue(all[5] is TransportException.TagLost)
         assertEquals("transceive failed: IllegalArgumentException", (all[6] as TransportException.Io).reason)
         assertTrue(all[7] is TransportException.Io)
-        assertEquals("transceive failed: NotImplementedError", (all[8] as TransportException.Unexpected).reason)
-        assertTrue(all[9] is TransportException.Unexpected)
+        // Unexpected: the class name only (Rust keeps the leading type name of the reason).
+        assertEquals("kotlin.NotImplementedError", (all[8] as TransportException.Unexpected).reason)
+        assertEquals("java.lang.StackOverflowError", (all[9] as TransportException.Unexpected).reason)
         for (e in all) {
             assertFalse("$e", e.message.orEmpty().contains(uid))
             assertFalse("$e", e.toString().contains(uid))
