@@ -175,6 +175,36 @@ struct FailOnceLink {
     sent: Vec<Vec<u8>>,
 }
 
+impl FailOnceLink {
+    fn new(profile: &Profile, fail_at: usize, fail_reauthentication: bool) -> Self {
+        FailOnceLink {
+            chip: VirtualChip::new(profile.clone()),
+            fail_at,
+            protected_reads: 0,
+            failed: false,
+            fail_reauthentication,
+            sent: Vec::new(),
+        }
+    }
+
+    /// Fails the test if any SELECT or READ BINARY after the first protected command went out
+    /// in the clear.
+    fn assert_nothing_in_the_clear(&self, label: &str) {
+        let first_protected = self.sent.iter().position(|c| c[0] & 0x0C == 0x0C).unwrap();
+        for (i, c) in self.sent.iter().enumerate().skip(first_protected) {
+            if matches!(c[1], 0xB0 | 0xB1 | 0xA4) {
+                assert_eq!(
+                    c[0] & 0x0C,
+                    0x0C,
+                    "{label}: command {i} ({:02X} {:02X}) sent in the clear",
+                    c[0],
+                    c[1]
+                );
+            }
+        }
+    }
+}
+
 impl monid_core::transport::Transport for FailOnceLink {
     fn transceive(
         &mut self,
@@ -213,14 +243,7 @@ impl monid_core::transport::Transport for FailOnceLink {
 fn a_link_error_inside_secure_messaging_never_sends_the_next_command_in_the_clear() {
     let profile = Profile::cnie_td1();
     for fail_at in [0, 1, 3, 8] {
-        let mut link = FailOnceLink {
-            chip: VirtualChip::new(profile.clone()),
-            fail_at,
-            protected_reads: 0,
-            failed: false,
-            fail_reauthentication: false,
-            sent: Vec::new(),
-        };
+        let mut link = FailOnceLink::new(&profile, fail_at, false);
         let key = AccessKey::can(profile.can()).unwrap();
         let raw = DocumentReader::new(key, ReadOptions::default())
             .read(&mut link, &())
@@ -238,18 +261,7 @@ fn a_link_error_inside_secure_messaging_never_sends_the_next_command_in_the_clea
             raw.stats.access_control_runs >= 2,
             "fail_at {fail_at}: no re-authentication"
         );
-        let first_protected = link.sent.iter().position(|c| c[0] & 0x0C == 0x0C).unwrap();
-        for (i, c) in link.sent.iter().enumerate().skip(first_protected) {
-            if matches!(c[1], 0xB0 | 0xB1 | 0xA4) {
-                assert_eq!(
-                    c[0] & 0x0C,
-                    0x0C,
-                    "fail_at {fail_at}: command {i} ({:02X} {:02X}) sent in the clear",
-                    c[0],
-                    c[1]
-                );
-            }
-        }
+        link.assert_nothing_in_the_clear(&format!("fail_at {fail_at}"));
     }
 }
 
@@ -268,14 +280,7 @@ fn pace_session_errors_at_every_index_end_in_a_clean_retry_or_a_typed_error() {
     let (reference, total) = read(Misbehaviour::new());
     let reference = reference.unwrap();
     // The APDUs up to and including PACE's last GENERAL AUTHENTICATE.
-    let mut probe = FailOnceLink {
-        chip: VirtualChip::new(profile.clone()),
-        fail_at: usize::MAX,
-        protected_reads: 0,
-        failed: false,
-        fail_reauthentication: false,
-        sent: Vec::new(),
-    };
+    let mut probe = FailOnceLink::new(&profile, usize::MAX, false);
     let key = AccessKey::can(profile.can()).unwrap();
     DocumentReader::new(key, ReadOptions::default())
         .read(&mut probe, &())
@@ -317,14 +322,7 @@ fn pace_session_errors_at_every_index_end_in_a_clean_retry_or_a_typed_error() {
 #[test]
 fn a_failed_re_authentication_never_lets_a_command_go_out_in_the_clear() {
     let profile = Profile::cnie_td1();
-    let mut link = FailOnceLink {
-        chip: VirtualChip::new(profile.clone()),
-        fail_at: 1,
-        protected_reads: 0,
-        failed: false,
-        fail_reauthentication: true,
-        sent: Vec::new(),
-    };
+    let mut link = FailOnceLink::new(&profile, 1, true);
     let key = AccessKey::can(profile.can()).unwrap();
     let err = DocumentReader::new(key, ReadOptions::default())
         .read(&mut link, &())
@@ -334,16 +332,5 @@ fn a_failed_re_authentication_never_lets_a_command_go_out_in_the_clear() {
         "both failures injected"
     );
     assert_eq!(err.kind(), monid_core::ErrorKind::ChipMisbehaved, "{err}");
-    let first_protected = link.sent.iter().position(|c| c[0] & 0x0C == 0x0C).unwrap();
-    for (i, c) in link.sent.iter().enumerate().skip(first_protected) {
-        if matches!(c[1], 0xB0 | 0xB1 | 0xA4) {
-            assert_eq!(
-                c[0] & 0x0C,
-                0x0C,
-                "command {i} ({:02X} {:02X}) sent in the clear",
-                c[0],
-                c[1]
-            );
-        }
-    }
+    link.assert_nothing_in_the_clear("failed re-authentication");
 }
