@@ -1145,7 +1145,6 @@ fn pem_blocks(text: &[u8], label: &str) -> Result<Vec<Vec<u8>>, &'static str> {
     Ok(out)
 }
 
-/// The P-256 private scalar of a PKCS#8 (`PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`) PEM.
 /// A relying party's P-256 private key from PEM (`PRIVATE KEY` PKCS#8 or `EC PRIVATE KEY`
 /// SEC1): the 32-byte scalar, checked to be a valid P-256 private key, in a zeroizing buffer.
 /// Errors name what is wrong, never a key byte.
@@ -1161,6 +1160,7 @@ pub fn rp_private_key_from_pem(pem: &[u8]) -> Result<Zeroizing<[u8; 32]>, IssueE
     Ok(out)
 }
 
+/// The P-256 private scalar of a PKCS#8 (`PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`) PEM.
 fn private_key_from_pem(pem: &[u8]) -> Result<Zeroizing<Vec<u8>>, IssueError> {
     const BAD: IssueError = IssueError::Credentials("private key");
     if let Ok(blocks) = pem_blocks(pem, "PRIVATE KEY") {

@@ -198,10 +198,9 @@ impl<'a> Channel<'a> {
     /// exchange). If that fails, the channel stays without a session for good: see
     /// `session_lost`.
     fn reestablish(&mut self) -> Result<()> {
+        // (Without access control `run_access_control` cannot fail: no session was lost.)
         let result = self.run_access_control();
-        if result.is_err() && !matches!(self.access, AccessControl::None) {
-            self.session_lost = true;
-        }
+        self.session_lost = result.is_err();
         result
     }
 
@@ -225,14 +224,7 @@ impl<'a> Channel<'a> {
             }
         };
         let bac = Bac::new(&key_seed);
-        let mut challenge = self.transmit_plain(&Bac::get_challenge())?;
-        if matches!(
-            challenge.sw.status(),
-            Status::SmObjectsMissing | Status::SmObjectsIncorrect
-        ) {
-            // The chip still had a session we lost track of; this plain command ended it.
-            challenge = self.transmit_plain(&Bac::get_challenge())?;
-        }
+        let challenge = self.transmit_first_plain(&Bac::get_challenge())?;
         if !challenge.sw.is_success() {
             return Err(Error::Chip(ChipError::UnexpectedStatus {
                 sw: challenge.sw,
@@ -271,15 +263,7 @@ impl<'a> Channel<'a> {
     ) -> Result<()> {
         let is_pin = key.kind() == AccessKeyKind::Pin;
         let (state, command) = Pace::new(params, key).mse_set_at();
-        let mut r = self.transmit_plain(&command)?;
-        if matches!(
-            r.sw.status(),
-            Status::SmObjectsMissing | Status::SmObjectsIncorrect
-        ) {
-            // The chip still had a session we lost track of (re-authentication after a link
-            // error or a MAC failure); this plain command ended it, as with BAC above.
-            r = self.transmit_plain(&command)?;
-        }
+        let r = self.transmit_first_plain(&command)?;
         let (state, command, status) = match state.on_set_at(&r) {
             Err(Error::AccessDenied(_)) if is_pin => return Err(Error::PinBlocked),
             // 6A88: this chip does not take this kind of password (e.g. the MRZ on a CAN-only
@@ -397,6 +381,20 @@ impl<'a> Channel<'a> {
                 }
             }
         }
+    }
+
+    /// Sends the first (plain) command of access control. A chip that still has a session we
+    /// lost track of (re-authentication after a failed exchange or a MAC failure) answers it
+    /// 6987/6988 and ends that session: the command is sent once more.
+    fn transmit_first_plain(&mut self, command: &Command) -> Result<Response> {
+        let r = self.transmit_plain(command)?;
+        if matches!(
+            r.sw.status(),
+            Status::SmObjectsMissing | Status::SmObjectsIncorrect
+        ) {
+            return self.transmit_plain(command);
+        }
+        Ok(r)
     }
 
     /// Sends a plain command, with GET RESPONSE chaining and Le correction.
